@@ -1,0 +1,1 @@
+"""caseflow package."""
