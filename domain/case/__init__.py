@@ -1,0 +1,1 @@
+"""The case core: state, events, obligations, phases and the engine that runs them."""

@@ -1,0 +1,614 @@
+"""The trajectory engine: events and the passing of time in, obligations and actions out.
+
+Pure and deterministic: no clock (the caller says what day it is), no I/O, no
+randomness. The workflow shell and the scenario runner call the same three entry
+points in the same order, which is why their timelines are identical:
+
+- `advance(state, rulebook, today)`: time has passed; recompute obligations, note regime
+  changes, mark missed deadlines, queue actions.
+- `handle_event(state, event, rulebook, today)`: advance, validate, apply, advance.
+- `record_action(state, obligation_id, receipt)`: the outside world did what was asked.
+
+For speed the functions update the state they are given (a case-year is thousands of
+small steps); `validate_event` never does, so a refused event leaves no trace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from domain.case.events import (
+    AssessmentRecorded,
+    CaseEvent,
+    CertificateReceived,
+    ConsentGiven,
+    ConsentWithdrawn,
+    MeetingHeld,
+)
+from domain.case.facts import accepts, declared_fact
+from domain.case.identifiers import check_reference
+from domain.case.model import (
+    ActionReceipt,
+    CaseState,
+    EventReceipt,
+    ExemptionLock,
+    FactValue,
+    Obligation,
+    ObligationRecord,
+    ObligationStatus,
+    PhaseName,
+    TimelineEntry,
+    TimelineKind,
+)
+from domain.case.obligations import mark_met
+from domain.case.operations import OperationalSettings, load_operational_settings
+from domain.case.phase import EventRefused, Transition
+from domain.case.phases import phase_for
+from domain.case.rules_view import RuleView
+from domain.rulebook import Rulebook
+
+__all__ = [
+    "CaseStart",
+    "EventRefused",
+    "advance",
+    "event_fingerprint",
+    "handle_event",
+    "next_wakeup",
+    "note_rulebook",
+    "open_case",
+    "record_action",
+    "record_action_failure",
+    "validate_event",
+]
+
+
+class CaseStart(BaseModel):
+    """How a case begins: where, for whom (target group), in which phase, on which day."""
+
+    case_id: str
+    municipality: str
+    opened_on: date
+    phase: PhaseName = PhaseName.SYGEDAGPENGE
+    target_group: str | None = None
+    facts: dict[str, FactValue] = Field(default_factory=dict)
+    entry: dict[str, Any] = Field(default_factory=dict)
+    """Phase entry data, e.g. {"first_absence_day": "2019-03-04"} for sygedagpenge."""
+    reform: str | None = None
+    settings: OperationalSettings | None = None
+    """Operational practice; None takes the packaged defaults (domain/case/operations.yaml)."""
+
+
+def open_case(start: CaseStart, rulebook: Rulebook) -> CaseState:
+    """A new case, advanced to its opening day. Raises EventRefused on bad input."""
+    try:
+        check_reference(start.case_id, "case_id")
+    except ValueError as error:
+        raise EventRefused("case_id", str(error)) from None
+    try:
+        municipality = rulebook.municipality(start.municipality).id
+    except LookupError:
+        raise EventRefused("municipality", "unknown municipality") from None
+    phase = phase_for(start.phase)
+    target_group = start.target_group or phase.target_group
+    try:
+        target_group = rulebook.target_group(target_group).code
+    except LookupError:
+        raise EventRefused("target_group", "unknown target group") from None
+    state = CaseState(
+        case_id=start.case_id,
+        municipality=municipality,
+        target_group=target_group,
+        phase=start.phase,
+        phase_started_on=start.opened_on,
+        opened_on=start.opened_on,
+        today=start.opened_on,
+        reform=start.reform,
+        settings=(start.settings or load_operational_settings()).model_dump(),
+        phase_history=[(start.phase, start.opened_on)],
+    )
+    _check_facts(rulebook, start.facts, allowed_sources=None)
+    state.facts.update(start.facts)
+    state.timeline.append(
+        TimelineEntry(
+            on=start.opened_on,
+            kind=TimelineKind.CASE_OPENED,
+            subject=start.phase.value,
+            summary=f"Case opened in {start.phase.value} (target group {target_group})",
+            phase=start.phase,
+        )
+    )
+    view = RuleView(rulebook, state, start.opened_on)
+    phase.enter(state, view, Transition(to=start.phase, on=start.opened_on, data=start.entry))
+    advance(state, rulebook, start.opened_on)
+    return state
+
+
+def event_fingerprint(event: CaseEvent) -> str:
+    """Content hash of an event, so a reused event id with other content is caught."""
+    payload = json.dumps(event.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def validate_event(state: CaseState, event: CaseEvent, rulebook: Rulebook, today: date) -> None:
+    """Raise EventRefused if `event` cannot be applied on `today`. Never changes `state`."""
+    if state.closed:
+        raise EventRefused("type", "the case is closed")
+    if event.effective_date > today:
+        raise EventRefused(
+            "effective_date",
+            f"{event.effective_date.isoformat()} is in the future (case date {today.isoformat()})",
+        )
+    if event.effective_date < state.opened_on:
+        raise EventRefused(
+            "effective_date",
+            f"{event.effective_date.isoformat()} is before the case was opened "
+            f"({state.opened_on.isoformat()})",
+        )
+    view = RuleView(rulebook, state, today)
+    phase = phase_for(state.phase)
+    if isinstance(event, AssessmentRecorded):
+        _check_facts(
+            rulebook, {event.fact: event.value}, allowed_sources={"assessment", "journal_note"}
+        )
+        return
+    if isinstance(event, ConsentGiven | ConsentWithdrawn):
+        _check_facts(rulebook, {event.consent: True}, allowed_sources={"consent"}, field="consent")
+        return
+    if event.effective_date < state.phase_started_on:
+        raise EventRefused(
+            "effective_date",
+            f"{event.effective_date.isoformat()} is before the current phase "
+            f"({state.phase.value}) began on {state.phase_started_on.isoformat()}",
+        )
+    if isinstance(event, CertificateReceived):
+        known = view.value("certificate.types")
+        if event.certificate not in known:
+            raise EventRefused(
+                "certificate",
+                f"unknown certificate type {event.certificate!r} (known: {', '.join(known)})",
+            )
+    elif isinstance(event, MeetingHeld) and event.meeting not in phase.meeting_kinds:
+        raise EventRefused(
+            "meeting",
+            f"a {event.meeting!r} meeting does not belong to phase {state.phase.value} "
+            f"(expected one of: {', '.join(sorted(phase.meeting_kinds))})",
+        )
+    phase.validate(state, event, view)
+
+
+def handle_event(
+    state: CaseState, event: CaseEvent, rulebook: Rulebook, today: date
+) -> EventReceipt:
+    """Apply one event on `today`. A repeated event id returns its first receipt unchanged."""
+    first = state.events.get(event.event_id)
+    if first is not None:
+        if first.fingerprint != event_fingerprint(event):
+            raise EventRefused("event_id", "this event id was already used for a different event")
+        return first
+    advance(state, rulebook, today)
+    validate_event(state, event, rulebook, today)
+    phase = phase_for(state.phase)
+    view = RuleView(rulebook, state, today)
+    state.timeline.append(
+        TimelineEntry(
+            on=event.effective_date,
+            kind=TimelineKind.EVENT,
+            subject=event.type,
+            summary=_describe(event),
+            phase=state.phase,
+        )
+    )
+    transition: Transition | None = None
+    if isinstance(event, AssessmentRecorded):
+        state.facts[event.fact] = event.value
+    elif isinstance(event, ConsentGiven):
+        state.facts[event.consent] = True
+    elif isinstance(event, ConsentWithdrawn):
+        state.facts[event.consent] = False
+    else:
+        if isinstance(event, MeetingHeld):
+            _meet(state, f"meeting:{event.meeting}", event.effective_date)
+        elif isinstance(event, CertificateReceived):
+            _meet(state, f"certificate:{event.certificate}", event.effective_date)
+        transition = phase.apply(state, event, view)
+    if transition is not None:
+        _change_phase(state, transition, rulebook)
+    advance(state, rulebook, today)
+    receipt = EventReceipt(
+        event_id=event.event_id,
+        event_type=event.type,
+        applied_on=event.effective_date,
+        phase=state.phase,
+        summary=_describe(event),
+        fingerprint=event_fingerprint(event),
+    )
+    state.events[event.event_id] = receipt
+    return receipt
+
+
+def advance(state: CaseState, rulebook: Rulebook, today: date) -> None:
+    """Bring the case up to `today`: regimes, obligations, missed deadlines, actions."""
+    today = max(today, state.today)
+    if state.closed:
+        state.today = today
+        return
+    view = RuleView(rulebook, state, today)
+    _note_regimes(state, rulebook, today)
+    phase = phase_for(state.phase)
+    _reconcile(state, phase.obligations(state, view), today)
+    state.today = today
+
+
+def record_action(state: CaseState, obligation_id: str, receipt: ActionReceipt) -> None:
+    """The shell performed an obligation's action (certificate requested, meeting booked)."""
+    if obligation_id in state.pending_actions:
+        state.pending_actions.remove(obligation_id)
+    record = state.obligations.get(obligation_id)
+    if record is None or record.receipt is not None:
+        return
+    record.receipt = receipt
+    action = record.action
+    what = "action"
+    if action is not None:
+        what = (
+            f"{action.certificate} requested"
+            if action.certificate
+            else f"{action.meeting} booked"
+            if action.meeting
+            else "citizen notified"
+        )
+    state.timeline.append(
+        TimelineEntry(
+            on=receipt.performed_on,
+            kind=TimelineKind.ACTION_PERFORMED,
+            subject=obligation_id,
+            summary=f"{record.title}: {what}",
+            regime=record.regime,
+            citations=record.citations,
+            phase=record.phase,
+        )
+    )
+
+
+def record_action_failure(state: CaseState, obligation_id: str, reason: str, on: date) -> None:
+    """The outside world refused an action for good; the obligation stays open for a person."""
+    if obligation_id in state.pending_actions:
+        state.pending_actions.remove(obligation_id)
+    record = state.obligations.get(obligation_id)
+    if record is None:
+        return
+    state.timeline.append(
+        TimelineEntry(
+            on=on,
+            kind=TimelineKind.ACTION_FAILED,
+            subject=obligation_id,
+            summary=f"{record.title}: action refused by the receiving system ({reason})",
+            regime=record.regime,
+            citations=record.citations,
+            phase=record.phase,
+        )
+    )
+
+
+def note_rulebook(state: CaseState, content_hash: str, on: date) -> None:
+    """Record which rules the case runs on; a new rulebook reaches a case at a run start."""
+    if state.rulebook_hash == content_hash:
+        return
+    previous = state.rulebook_hash
+    state.rulebook_hash = content_hash
+    state.timeline.append(
+        TimelineEntry(
+            on=on,
+            kind=TimelineKind.RULES_LOADED,
+            subject=content_hash[:12],
+            summary=(
+                f"Rulebook {content_hash[:12]} in use"
+                + (f" (was {previous[:12]})" if previous else "")
+            ),
+            phase=state.phase,
+        )
+    )
+
+
+def next_wakeup(state: CaseState, rulebook: Rulebook) -> date | None:
+    """The next day on which something can happen without an event, or None."""
+    if state.closed:
+        return None
+    today = state.today
+    candidates: list[date] = []
+    for record in state.obligations.values():
+        if record.status is ObligationStatus.OPEN and record.due_on >= today:
+            candidates.append(record.due_on + timedelta(days=1))
+    view = RuleView(rulebook, state, today)
+    phase = phase_for(state.phase)
+    for obligation in phase.obligations(state, view):
+        if obligation.opens_on > today:
+            candidates.append(obligation.opens_on)
+    candidates += [d for d in phase.wakeups(state, view) if d > today]
+    boundary = rulebook.next_boundary(state.municipality, state.target_group, today)
+    if boundary is not None:
+        candidates.append(boundary)
+    return min(candidates) if candidates else None
+
+
+# --- internals -------------------------------------------------------------------------
+
+
+def _check_facts(
+    rulebook: Rulebook,
+    facts: Mapping[str, FactValue],
+    *,
+    allowed_sources: set[str] | None,
+    field: str = "fact",
+) -> None:
+    for name, value in facts.items():
+        try:
+            declared = declared_fact(rulebook, name)
+        except LookupError:
+            raise EventRefused(field, f"unknown fact {name!r}") from None
+        if allowed_sources is not None and declared.recorded_by not in allowed_sources:
+            raise EventRefused(
+                field,
+                f"{name!r} is recorded by {declared.recorded_by}, not by this event",
+            )
+        if not accepts(declared, value):
+            raise EventRefused("value", f"{name!r} takes a {declared.type} value")
+
+
+def _describe(event: CaseEvent) -> str:
+    match event:
+        case AssessmentRecorded():
+            return f"Assessment recorded: {event.fact} = {event.value}"
+        case ConsentGiven():
+            return f"Consent given: {event.consent}"
+        case ConsentWithdrawn():
+            return f"Consent withdrawn: {event.consent}"
+        case MeetingHeld():
+            extra = f", indstilling {event.recommendation}" if event.recommendation else ""
+            form = f" ({event.form})" if event.form else ""
+            return f"Meeting held: {event.meeting}{form}{extra}"
+        case CertificateReceived():
+            return f"Certificate received: {event.certificate}"
+        case _:
+            details = ", ".join(
+                f"{key}={value}"
+                for key, value in event.model_dump(
+                    exclude={"event_id", "effective_date", "reported_by", "type"},
+                    exclude_none=True,
+                    mode="json",
+                ).items()
+            )
+            return f"{event.type}: {details}" if details else event.type
+
+
+def _meet(state: CaseState, key: str, on: date) -> None:
+    """Mark the earliest-due open or missed obligation that `key` fulfils as met."""
+    candidates = sorted(
+        (
+            r
+            for r in state.obligations.values()
+            if key in r.met_by
+            and r.phase is state.phase
+            and r.status in (ObligationStatus.OPEN, ObligationStatus.MISSED)
+        ),
+        key=lambda r: (r.due_on, r.id),
+    )
+    if candidates:
+        mark_met(state, candidates[0], on)
+
+
+def _change_phase(state: CaseState, transition: Transition, rulebook: Rulebook) -> None:
+    old = state.phase
+    on = transition.on
+    for record in state.obligations.values():
+        if record.phase is old and record.status is ObligationStatus.OPEN:
+            record.status = ObligationStatus.WITHDRAWN
+            state.timeline.append(
+                TimelineEntry(
+                    on=on,
+                    kind=TimelineKind.OBLIGATION_WITHDRAWN,
+                    subject=record.id,
+                    summary=f"{record.title} withdrawn: {old.value} ended",
+                    regime=record.regime,
+                    citations=record.citations,
+                    phase=old,
+                )
+            )
+    state.pending_actions = [
+        i for i in state.pending_actions if state.obligations[i].phase is not old
+    ]
+    state.phase = transition.to
+    state.phase_started_on = on
+    state.phase_history.append((transition.to, on))
+    state.phase_data = {}
+    state.facts.update(transition.facts)
+    if transition.to is PhaseName.CLOSED:
+        state.timeline.append(
+            TimelineEntry(
+                on=on,
+                kind=TimelineKind.CASE_CLOSED,
+                subject=old.value,
+                summary=f"Case closed after {old.value}",
+                phase=old,
+            )
+        )
+        return
+    new_phase = phase_for(transition.to)
+    target_group = transition.target_group or new_phase.target_group
+    state.target_group = rulebook.target_group(target_group).code
+    state.timeline.append(
+        TimelineEntry(
+            on=on,
+            kind=TimelineKind.PHASE_CHANGED,
+            subject=transition.to.value,
+            summary=f"{old.value} -> {transition.to.value} (target group {state.target_group})",
+            phase=transition.to,
+        )
+    )
+    new_phase.enter(state, RuleView(rulebook, state, on), transition)
+
+
+def _note_regimes(state: CaseState, rulebook: Rulebook, today: date) -> None:
+    if state.reform is not None:
+        regimes: tuple[str, ...] = (state.reform,)
+    else:
+        trials = rulebook.trials_in_scope(state.municipality, state.target_group, today)
+        regimes = (rulebook.standard_regime(today), *(f"TRIAL:{t}" for t in trials))
+    if regimes == state.regimes:
+        return
+    if state.regimes:
+        added = [r for r in regimes if r not in state.regimes]
+        removed = [r for r in state.regimes if r not in regimes]
+        parts = [f"+{r}" for r in added] + [f"-{r}" for r in removed]
+        state.timeline.append(
+            TimelineEntry(
+                on=today,
+                kind=TimelineKind.REGIME_CHANGED,
+                subject=",".join(regimes),
+                summary="Regimes in force changed: " + " ".join(parts),
+                regime=regimes[0],
+                phase=state.phase,
+            )
+        )
+    state.regimes = regimes
+
+
+def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> None:
+    current: set[str] = set()
+    for ob in obligations:
+        if ob.opens_on > today:
+            continue
+        current.add(ob.id)
+        record = state.obligations.get(ob.id)
+        if record is None:
+            _create(state, ob, today)
+            continue
+        if record.status is ObligationStatus.OPEN:
+            if ob.exempted:
+                _exempt(state, record, ob, today)
+            elif (ob.due_on, ob.regime) != (record.due_on, record.regime):
+                record.due_on, record.regime = ob.due_on, ob.regime
+                record.citations, record.reason = ob.citations, ob.reason
+                state.timeline.append(
+                    TimelineEntry(
+                        on=today,
+                        kind=TimelineKind.OBLIGATION_RECOMPUTED,
+                        subject=ob.id,
+                        summary=f"{ob.title} now due {ob.due_on.isoformat()}: {ob.reason}",
+                        regime=ob.regime,
+                        citations=ob.citations,
+                        phase=state.phase,
+                    )
+                )
+        elif record.status is ObligationStatus.EXEMPTED and not ob.exempted:
+            del state.obligations[ob.id]
+            _create(state, ob, today)
+    for record in list(state.obligations.values()):
+        if record.phase is not state.phase or record.status is not ObligationStatus.OPEN:
+            continue
+        if record.id not in current:
+            record.status = ObligationStatus.WITHDRAWN
+            if record.id in state.pending_actions:
+                state.pending_actions.remove(record.id)
+            state.timeline.append(
+                TimelineEntry(
+                    on=today,
+                    kind=TimelineKind.OBLIGATION_WITHDRAWN,
+                    subject=record.id,
+                    summary=f"{record.title} no longer required",
+                    regime=record.regime,
+                    citations=record.citations,
+                    phase=record.phase,
+                )
+            )
+        elif record.due_on < today:
+            record.status = ObligationStatus.MISSED
+            record.missed_on = record.due_on + timedelta(days=1)
+            state.timeline.append(
+                TimelineEntry(
+                    on=record.missed_on,
+                    kind=TimelineKind.OBLIGATION_MISSED,
+                    subject=record.id,
+                    summary=f"{record.title} missed (due {record.due_on.isoformat()})",
+                    regime=record.regime,
+                    citations=record.citations,
+                    phase=record.phase,
+                )
+            )
+
+
+def _create(state: CaseState, ob: Obligation, today: date) -> None:
+    record = ObligationRecord(
+        id=ob.id,
+        kind=ob.kind,
+        title=ob.title,
+        status=ObligationStatus.EXEMPTED if ob.exempted else ObligationStatus.OPEN,
+        created_on=today,
+        due_on=ob.due_on,
+        regime=ob.regime,
+        citations=ob.citations,
+        reason=ob.reason,
+        met_by=ob.met_by,
+        action=ob.action,
+        phase=state.phase,
+    )
+    state.obligations[ob.id] = record
+    if ob.exempted:
+        _lock(state, ob, today)
+        state.timeline.append(
+            TimelineEntry(
+                on=today,
+                kind=TimelineKind.OBLIGATION_EXEMPTED,
+                subject=ob.id,
+                summary=f"{ob.title} not required: {ob.reason}",
+                regime=ob.regime,
+                citations=ob.citations,
+                phase=state.phase,
+            )
+        )
+        return
+    state.timeline.append(
+        TimelineEntry(
+            on=today,
+            kind=TimelineKind.OBLIGATION_CREATED,
+            subject=ob.id,
+            summary=f"{ob.title} due {ob.due_on.isoformat()}: {ob.reason}",
+            regime=ob.regime,
+            citations=ob.citations,
+            phase=state.phase,
+        )
+    )
+    if ob.action is not None:
+        state.pending_actions.append(ob.id)
+
+
+def _exempt(state: CaseState, record: ObligationRecord, ob: Obligation, today: date) -> None:
+    record.status = ObligationStatus.EXEMPTED
+    record.regime, record.citations, record.reason = ob.regime, ob.citations, ob.reason
+    if record.id in state.pending_actions:
+        state.pending_actions.remove(record.id)
+    _lock(state, ob, today)
+    state.timeline.append(
+        TimelineEntry(
+            on=today,
+            kind=TimelineKind.OBLIGATION_EXEMPTED,
+            subject=ob.id,
+            summary=f"{ob.title} no longer required: {ob.reason}",
+            regime=ob.regime,
+            citations=ob.citations,
+            phase=state.phase,
+        )
+    )
+
+
+def _lock(state: CaseState, ob: Obligation, today: date) -> None:
+    if ob.regime.startswith("TRIAL:") and ob.id not in state.exemption_locks:
+        state.exemption_locks[ob.id] = ExemptionLock(
+            obligation_id=ob.id, regime=ob.regime, reason=ob.reason, decided_on=today
+        )

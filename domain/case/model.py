@@ -1,0 +1,229 @@
+"""The case: its state, its obligations and its timeline.
+
+One `CaseState` per citizen case. It is the only thing a workflow carries across
+continue-as-new, so everything the core needs to decide the next step lives here and
+nothing personal does: the case id is a caseworker-system reference, never a CPR
+number, and facts are booleans, counts and dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ActionKind",
+    "ActionReceipt",
+    "ActionRequest",
+    "CaseState",
+    "EventReceipt",
+    "ExemptionLock",
+    "FactValue",
+    "Obligation",
+    "ObligationKind",
+    "ObligationRecord",
+    "ObligationStatus",
+    "PhaseName",
+    "TimelineEntry",
+    "TimelineKind",
+]
+
+FactValue = bool | int | float | str | date | None
+
+
+class PhaseName(StrEnum):
+    SYGEDAGPENGE = "sygedagpenge"
+    JOBAFKLARINGSFORLOEB = "jobafklaringsforloeb"
+    RESSOURCEFORLOEB = "ressourceforloeb"
+    REVALIDERING = "revalidering"
+    FLEKSJOB = "fleksjob"
+    FOERTIDSPENSION = "foertidspension"
+    CLOSED = "closed"
+
+
+class ObligationKind(StrEnum):
+    SCREENING = "screening"
+    CONVERSATION = "conversation"
+    CERTIFICATE = "certificate"
+    TEAM_PRESENTATION = "team_presentation"
+    REASSESSMENT = "reassessment"
+    PLAN_UPDATE = "plan_update"
+    FOLLOW_UP = "follow_up"
+    DECISION = "decision"
+    SURVEY = "survey"
+
+
+class ObligationStatus(StrEnum):
+    OPEN = "open"
+    MET = "met"
+    MISSED = "missed"
+    EXEMPTED = "exempted"
+    WITHDRAWN = "withdrawn"
+
+
+class ActionKind(StrEnum):
+    REQUEST_CERTIFICATE = "request_certificate"
+    BOOK_MEETING = "book_meeting"
+    NOTIFY_CITIZEN = "notify_citizen"
+
+
+class ActionRequest(BaseModel):
+    """What the outside world must be asked to do for an obligation (run as an activity)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: ActionKind
+    certificate: str | None = None
+    meeting: str | None = None
+    earliest: date | None = None
+    latest: date | None = None
+    capacity_per_meeting: int | None = None
+
+
+class ActionReceipt(BaseModel):
+    """The outside world's answer to an action: an id and, for bookings, the meeting date."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reference: str
+    performed_on: date
+    meeting_on: date | None = None
+    overbooked: bool = False
+
+
+class Obligation(BaseModel):
+    """A duty computed from the rules in force: never stored by hand, recomputed on every step.
+
+    `regime` and `citations` say *why* it exists; `reason` says it in one readable line.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: ObligationKind
+    title: str
+    opens_on: date
+    due_on: date
+    regime: str
+    citations: tuple[str, ...]
+    reason: str
+    action: ActionRequest | None = None
+    met_by: tuple[str, ...] = ()
+    """Event keys that fulfil it: "meeting:followup_conversation", "certificate:LAE285"."""
+    exempted: bool = False
+    """True when a rule in force removes the duty (e.g. a trial exemption); kept for the record."""
+
+
+class ObligationRecord(BaseModel):
+    """What happened to one obligation: created, met, missed, exempted or withdrawn."""
+
+    id: str
+    kind: ObligationKind
+    title: str
+    status: ObligationStatus
+    created_on: date
+    due_on: date
+    regime: str
+    citations: tuple[str, ...]
+    reason: str
+    met_by: tuple[str, ...] = ()
+    met_on: date | None = None
+    missed_on: date | None = None
+    action: ActionRequest | None = None
+    receipt: ActionReceipt | None = None
+    phase: PhaseName
+
+
+class ExemptionLock(BaseModel):
+    """An exemption decision that stands after its regime ends (DOMAIN §8.15)."""
+
+    obligation_id: str
+    regime: str
+    reason: str
+    decided_on: date
+
+
+class TimelineKind(StrEnum):
+    CASE_OPENED = "case_opened"
+    EVENT = "event"
+    PHASE_CHANGED = "phase_changed"
+    REGIME_CHANGED = "regime_changed"
+    OBLIGATION_CREATED = "obligation_created"
+    OBLIGATION_EXEMPTED = "obligation_exempted"
+    OBLIGATION_RECOMPUTED = "obligation_recomputed"
+    OBLIGATION_MET = "obligation_met"
+    OBLIGATION_MISSED = "obligation_missed"
+    OBLIGATION_WITHDRAWN = "obligation_withdrawn"
+    ACTION_PERFORMED = "action_performed"
+    ACTION_FAILED = "action_failed"
+    RULES_LOADED = "rules_loaded"
+    CASE_CLOSED = "case_closed"
+
+
+class TimelineEntry(BaseModel):
+    """One line of a case's story, with the legal basis and the regime behind it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    on: date
+    kind: TimelineKind
+    subject: str
+    summary: str
+    regime: str | None = None
+    citations: tuple[str, ...] = ()
+    phase: PhaseName | None = None
+
+
+class EventReceipt(BaseModel):
+    """The first answer given to an event id, returned again for a repeated id."""
+
+    event_id: str
+    event_type: str
+    applied_on: date
+    phase: PhaseName
+    summary: str
+    fingerprint: str
+    """Content hash of the event, so a reused id with different content is refused."""
+
+
+class CaseState(BaseModel):
+    """Everything the core knows about one case."""
+
+    case_id: str
+    municipality: str
+    target_group: str
+    phase: PhaseName
+    phase_started_on: date
+    opened_on: date
+    today: date
+    """The last date the core processed; the case's clock never goes backwards."""
+    facts: dict[str, FactValue] = Field(default_factory=dict)
+    phase_data: dict[str, Any] = Field(default_factory=dict)
+    """Phase-specific working data (category, chosen documentation, end dates, ...)."""
+    phase_history: list[tuple[PhaseName, date]] = Field(default_factory=list)
+    obligations: dict[str, ObligationRecord] = Field(default_factory=dict)
+    pending_actions: list[str] = Field(default_factory=list)
+    """Obligation ids whose action has not been performed yet (the shell runs them)."""
+    exemption_locks: dict[str, ExemptionLock] = Field(default_factory=dict)
+    regimes: tuple[str, ...] = ()
+    events: dict[str, EventReceipt] = Field(default_factory=dict)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    rulebook_hash: str | None = None
+    """Content hash of the rules the case was last evaluated with (recorded in history)."""
+    settings: dict[str, int] = Field(default_factory=dict)
+    """Operational practice (see domain/case/operations.py); not law."""
+    reform: str | None = None
+    """A named hypothetical reform (what-if runs only); None under the law in force."""
+
+    @property
+    def closed(self) -> bool:
+        return self.phase is PhaseName.CLOSED
+
+    def open_obligations(self) -> list[ObligationRecord]:
+        return sorted(
+            (o for o in self.obligations.values() if o.status is ObligationStatus.OPEN),
+            key=lambda o: (o.due_on, o.id),
+        )

@@ -1,0 +1,42 @@
+"""Fulfilling obligations: shared by the engine (meetings, certificates) and by phases
+(decisions that fulfil a named obligation)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.case.model import (
+    CaseState,
+    ObligationRecord,
+    ObligationStatus,
+    TimelineEntry,
+    TimelineKind,
+)
+
+__all__ = ["mark_met", "meet_obligation"]
+
+
+def mark_met(state: CaseState, record: ObligationRecord, on: date) -> None:
+    late = record.status is ObligationStatus.MISSED or on > record.due_on
+    record.status = ObligationStatus.MET
+    record.met_on = on
+    if record.id in state.pending_actions:
+        state.pending_actions.remove(record.id)
+    state.timeline.append(
+        TimelineEntry(
+            on=on,
+            kind=TimelineKind.OBLIGATION_MET,
+            subject=record.id,
+            summary=f"{record.title} met" + (" late" if late else ""),
+            regime=record.regime,
+            citations=record.citations,
+            phase=record.phase,
+        )
+    )
+
+
+def meet_obligation(state: CaseState, obligation_id: str, on: date) -> None:
+    """For phases: a decision fulfils a named obligation (e.g. the week-22 reassessment)."""
+    record = state.obligations.get(obligation_id)
+    if record is not None and record.status in (ObligationStatus.OPEN, ObligationStatus.MISSED):
+        mark_met(state, record, on)

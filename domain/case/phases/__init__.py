@@ -1,0 +1,27 @@
+"""The phase registry: one module per trajectory phase, all behind the same interface."""
+
+from __future__ import annotations
+
+from domain.case.model import PhaseName
+from domain.case.phase import Phase
+from domain.case.phases.jobafklaringsforloeb import JobafklaringPhase
+from domain.case.phases.ressourceforloeb import RessourceforloebPhase
+from domain.case.phases.sygedagpenge import SygedagpengePhase
+
+__all__ = ["PHASES", "phase_for"]
+
+PHASES: dict[PhaseName, Phase] = {
+    phase.name: phase
+    for phase in (
+        SygedagpengePhase(),
+        JobafklaringPhase(),
+        RessourceforloebPhase(),
+    )
+}
+
+
+def phase_for(name: PhaseName) -> Phase:
+    try:
+        return PHASES[name]
+    except KeyError:
+        raise LookupError(f"no phase module for {name.value}") from None

@@ -1,0 +1,111 @@
+"""Helpers shared by phase modules: refusing foreign events, recurring duties."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from domain.case.events import CaseEvent, DecisionMade, Screened
+from domain.case.model import (
+    ActionKind,
+    ActionRequest,
+    CaseState,
+    Obligation,
+    ObligationKind,
+    ObligationStatus,
+    PhaseName,
+)
+from domain.case.phase import EventRefused
+from domain.case.rules_view import make_obligation
+from domain.rulebook import Resolution
+
+__all__ = [
+    "booking",
+    "certificate_request",
+    "check_decision",
+    "recurring",
+    "refuse_screening",
+    "status_of",
+]
+
+
+def check_decision(phase: PhaseName, decisions: frozenset[str], event: DecisionMade) -> None:
+    if event.decision not in decisions:
+        raise EventRefused(
+            "decision",
+            f"decision {event.decision!r} does not belong to phase {phase.value} "
+            f"(expected one of: {', '.join(sorted(decisions))})",
+        )
+
+
+def refuse_screening(phase: PhaseName, event: CaseEvent) -> None:
+    if isinstance(event, Screened):
+        raise EventRefused("type", f"screening belongs to sygedagpenge, not {phase.value}")
+
+
+def status_of(state: CaseState, obligation_id: str) -> ObligationStatus | None:
+    record = state.obligations.get(obligation_id)
+    return None if record is None else record.status
+
+
+def met_on(state: CaseState, obligation_id: str) -> date | None:
+    record = state.obligations.get(obligation_id)
+    if record is None or record.status is not ObligationStatus.MET:
+        return None
+    return record.met_on
+
+
+def booking(
+    meeting: str, earliest: date, latest: date, capacity: int | None = None
+) -> ActionRequest:
+    return ActionRequest(
+        kind=ActionKind.BOOK_MEETING,
+        meeting=meeting,
+        earliest=earliest,
+        latest=max(earliest, latest),
+        capacity_per_meeting=capacity,
+    )
+
+
+def certificate_request(certificate: str, latest: date) -> ActionRequest:
+    return ActionRequest(
+        kind=ActionKind.REQUEST_CERTIFICATE, certificate=certificate, latest=latest
+    )
+
+
+def recurring(
+    state: CaseState,
+    *,
+    prefix: str,
+    kind: ObligationKind,
+    title: str,
+    first_opens: date,
+    first_due: date,
+    next_due: Callable[[date], date],
+    basis: list[Resolution],
+    reason: str,
+    meeting: str | None,
+    capacity: int | None = None,
+) -> Obligation:
+    """The current instance of a repeating duty ("every 4 weeks", "6 per 12 months").
+
+    Instance k+1 opens the day instance k is met and is due `next_due(met_on)`; an unmet
+    instance stays the current one (open, or missed until it is met late).
+    """
+    number, opens, due = 1, first_opens, first_due
+    while True:
+        done = met_on(state, f"{prefix}.{number}")
+        if done is None:
+            break
+        number, opens, due = number + 1, done, next_due(done)
+    return make_obligation(
+        obligation_id=f"{prefix}.{number}",
+        kind=kind,
+        title=f"{title} {number}",
+        opens_on=opens,
+        due_on=due,
+        basis=basis,
+        reason=reason,
+        action=booking(meeting, opens, due, capacity) if meeting else None,
+        met_by=(f"meeting:{meeting}",) if meeting else (),
+    )

@@ -1,0 +1,204 @@
+"""Ressourceforløb (RF), DOMAIN §3.5.
+
+A dated course (1-5 years) with contact conversations and an indsatsplan fixed for 6
+months at a time (FK-3.i: need-based instead). Before it ends the case goes back to the
+rehabiliteringsteam with a new LÆ265 -- or, under FK-3.h with the citizen's recorded
+wish, the municipality extends it administratively by up to 12 months in all. The
+citizen may always demand the team.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.case.dates import add_months, add_weeks
+from domain.case.events import CaseEvent, DecisionMade, MeetingHeld
+from domain.case.model import CaseState, Obligation, ObligationKind, ObligationStatus, PhaseName
+from domain.case.obligations import meet_obligation
+from domain.case.phase import EventRefused, Transition
+from domain.case.phases.base import check_decision, recurring, status_of
+from domain.case.phases.rehabiliteringsteam import (
+    RT_MEETING,
+    check_grant,
+    check_rt_meeting,
+    record_recommendation,
+    rt_obligations,
+)
+from domain.case.rules_view import RuleView, make_obligation
+
+__all__ = ["RessourceforloebPhase"]
+
+CONVERSATION = "contact_conversation"
+ADMINISTRATIVE, THROUGH_TEAM = "administrative", "rt"
+DECISIONS = frozenset(
+    {
+        "rf_extended",
+        "indsatsplan_updated",
+        "fleksjob_granted",
+        "foep_granted",
+        "reval_granted",
+        "rf_ended",
+    }
+)
+_DONE = (ObligationStatus.MET, ObligationStatus.EXEMPTED)
+
+
+class RessourceforloebPhase:
+    name = PhaseName.RESSOURCEFORLOEB
+    target_group = "2.11"
+    meeting_kinds = frozenset({RT_MEETING, CONVERSATION})
+    decisions = DECISIONS
+
+    def enter(self, state: CaseState, view: RuleView, transition: Transition) -> None:
+        end_on = transition.data.get("end_on")
+        if isinstance(end_on, str):
+            end_on = date.fromisoformat(end_on)
+        if not isinstance(end_on, date):
+            raise EventRefused("end_on", "a ressourceforløb must have an end date")
+        state.phase_data = {"end_on": end_on, "extensions": 0, "admin_months_used": 0}
+
+    def validate(self, state: CaseState, event: CaseEvent, view: RuleView) -> None:
+        if isinstance(event, MeetingHeld):
+            check_rt_meeting(event)
+        elif isinstance(event, DecisionMade):
+            check_decision(self.name, self.decisions, event)
+            check_grant(state, event, view)
+            if event.decision == "rf_extended":
+                self._check_extension(state, event, view)
+
+    def _check_extension(self, state: CaseState, event: DecisionMade, view: RuleView) -> None:
+        data = state.phase_data
+        prefix = f"rf.end.{data['extensions'] + 1}"
+        if event.route == ADMINISTRATIVE:
+            route = view.resolve("rf.extension.rt_required")
+            if route.value is not False:
+                raise EventRefused(
+                    "route",
+                    f"administrative extension not permitted ({route.regime}): {route.reason}",
+                )
+            cap = view.resolve("rf.extension.admin_max_months")
+            if event.months is None:
+                raise EventRefused("months", "an administrative extension states its months")
+            left = int(cap.value) - int(data["admin_months_used"])
+            if event.months > left:
+                raise EventRefused(
+                    "months",
+                    f"at most {cap.value} months of administrative extension per "
+                    f"ressourceforløb ({cap.regime}); {left} left",
+                )
+        elif event.route == THROUGH_TEAM:
+            if status_of(state, f"{prefix}.rt") not in _DONE:
+                raise EventRefused(
+                    "route", "an extension through the team needs the RT meeting held first"
+                )
+            if status_of(state, f"{prefix}.lae265") not in (*_DONE, None):
+                raise EventRefused("route", "an extension through the team needs the new LÆ265")
+            if event.end_on is None or event.end_on <= data["end_on"]:
+                raise EventRefused("end_on", "the new end date must be after the current one")
+        else:
+            raise EventRefused("route", f"route must be {ADMINISTRATIVE!r} or {THROUGH_TEAM!r}")
+
+    def apply(self, state: CaseState, event: CaseEvent, view: RuleView) -> Transition | None:
+        data = state.phase_data
+        if isinstance(event, MeetingHeld):
+            record_recommendation(state, event)
+            return None
+        if not isinstance(event, DecisionMade):
+            return None
+        on = event.effective_date
+        match event.decision:
+            case "indsatsplan_updated":
+                meet_obligation(state, self._plan(state, view).id, on)
+            case "rf_extended":
+                meet_obligation(state, f"rf.end.{data['extensions'] + 1}", on)
+                if event.route == ADMINISTRATIVE and event.months is not None:
+                    data["end_on"] = add_months(data["end_on"], event.months)
+                    data["admin_months_used"] += event.months
+                elif event.end_on is not None:
+                    data["end_on"] = event.end_on
+                data["extensions"] += 1
+            case "rf_ended":
+                return Transition(to=PhaseName.CLOSED, on=on)
+            case "fleksjob_granted":
+                return Transition(to=PhaseName.FLEKSJOB, on=on)
+            case "foep_granted":
+                return Transition(to=PhaseName.FOERTIDSPENSION, on=on)
+            case "reval_granted":
+                return Transition(to=PhaseName.REVALIDERING, on=on)
+        return None
+
+    def _plan(self, state: CaseState, view: RuleView) -> Obligation:
+        horizon = view.resolve("rf.indsatsplan.horizon_months")
+        fixed = view.duty("rf.plan", "rf.indsatsplan.fixed_horizon_required")
+        start = state.phase_started_on
+        plan = recurring(
+            state,
+            prefix="rf.plan",
+            kind=ObligationKind.PLAN_UPDATE,
+            title="Indsatsplan offers fixed",
+            first_opens=start,
+            first_due=add_months(start, int(horizon.value)),
+            next_due=lambda done: add_months(done, int(horizon.value)),
+            basis=[fixed.resolution, horizon],
+            reason=f"Offers in the indsatsplan fixed at least {horizon.value} months at a time",
+            meeting=None,
+        )
+        if fixed.required:
+            return plan
+        return plan.model_copy(
+            update={"exempted": True, "reason": fixed.locked_reason or fixed.resolution.reason}
+        )
+
+    def obligations(self, state: CaseState, view: RuleView) -> list[Obligation]:
+        data = state.phase_data
+        start = state.phase_started_on
+        end_on: date = data["end_on"]
+        count = view.resolve("rf.conversations.min_count")
+        months = view.resolve("rf.conversations.period_months")
+        spacing = max(1, int(months.value) // int(count.value))
+        result = [
+            recurring(
+                state,
+                prefix="rf.conversation",
+                kind=ObligationKind.CONVERSATION,
+                title="Contact conversation",
+                first_opens=start,
+                first_due=add_months(start, spacing),
+                next_due=lambda held: add_months(held, spacing),
+                basis=[count, months],
+                reason=f"At least {count.value} contact conversations per {months.value} months",
+                meeting=CONVERSATION,
+            ),
+            self._plan(state, view),
+        ]
+        number = data["extensions"] + 1
+        prefix = f"rf.end.{number}"
+        lead = int(state.settings["rf_end_preparation_weeks"])
+        opens = max(start, add_weeks(end_on, -lead))
+        presentation = view.duty(f"{prefix}.rt", "rf.extension.rt_required")
+        lae265 = view.duty(f"{prefix}.lae265", "rf.extension.lae265_required")
+        result.append(
+            make_obligation(
+                obligation_id=prefix,
+                kind=ObligationKind.DECISION,
+                title="Decision on extension or next step before the ressourceforløb ends",
+                opens_on=opens,
+                due_on=end_on,
+                basis=[presentation.resolution],
+                reason=f"The ressourceforløb ends {end_on.isoformat()}",
+            )
+        )
+        result += rt_obligations(
+            prefix=prefix,
+            opens_on=opens,
+            due_on=end_on,
+            presentation=presentation,
+            lae265=lae265,
+            capacity_rule="rt.capacity.other",
+            view=view,
+            reason="Before the period expires the case goes back to the team with a new LÆ265",
+        )
+        return result
+
+    def wakeups(self, state: CaseState, view: RuleView) -> list[date]:
+        return []

@@ -1,0 +1,206 @@
+"""Sygedagpenge (sickness benefit), DOMAIN §3.1.
+
+REPORTED -> SCREENED(category) -> [LÆ285 or the chosen alternative] -> follow-up
+conversations -> reassessment before week 22 -> extension | jobafklaringsforløb |
+recovery. What LÆ285 documentation may be chosen, when follow-ups fall and how the
+cadence may deviate all come from the rulebook for the case's municipality and date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.case.dates import add_weeks, end_of_week
+from domain.case.events import CaseEvent, DecisionMade, MeetingHeld, Screened
+from domain.case.model import CaseState, Obligation, ObligationKind, PhaseName
+from domain.case.obligations import meet_obligation
+from domain.case.phase import EventRefused, Transition
+from domain.case.phases.base import certificate_request, check_decision, recurring
+from domain.case.rules_view import RuleView, make_obligation
+
+__all__ = ["SygedagpengePhase"]
+
+FOLLOWUP = "followup_conversation"
+JAF_GRANTED, EXTENDED, RECOVERED = "jaf_granted", "sdp_extended", "recovered"
+
+
+class SygedagpengePhase:
+    name = PhaseName.SYGEDAGPENGE
+    target_group = "2.5"
+    meeting_kinds = frozenset({FOLLOWUP})
+    decisions = frozenset({JAF_GRANTED, EXTENDED, RECOVERED})
+
+    def enter(self, state: CaseState, view: RuleView, transition: Transition) -> None:
+        first_absence = transition.data.get("first_absence_day", transition.on)
+        state.phase_data = {
+            "first_absence_day": _as_date(first_absence, "first_absence_day"),
+            "category": None,
+            "documentation": None,
+        }
+
+    def validate(self, state: CaseState, event: CaseEvent, view: RuleView) -> None:
+        data = state.phase_data
+        if isinstance(event, Screened):
+            if data["category"] is not None:
+                raise EventRefused("type", "the case has already been screened")
+            self._check_documentation(event, view)
+        elif isinstance(event, DecisionMade):
+            check_decision(self.name, self.decisions, event)
+            if data["category"] is None:
+                raise EventRefused("decision", "the case must be screened before a decision")
+            if event.decision == JAF_GRANTED and state.phase_data.get("jaf_granted"):
+                raise EventRefused("decision", "jobafklaringsforløb already granted")
+        elif isinstance(event, MeetingHeld) and data["category"] is None:
+            raise EventRefused("meeting", "the case must be screened before follow-up")
+
+    def _check_documentation(self, event: Screened, view: RuleView) -> None:
+        threshold = view.resolve("sdp.screening.category_threshold_weeks")
+        if event.category == 1:
+            if event.documentation is not None:
+                raise EventRefused(
+                    "documentation",
+                    "category 1 cases need no LÆ285 documentation choice "
+                    f"(expected fit within {threshold.value} weeks)",
+                )
+            return
+        options = view.resolve("sdp.lae285.documentation_options")
+        allowed: list[str] = list(options.value)
+        if event.documentation is None:
+            if len(allowed) > 1:
+                raise EventRefused(
+                    "documentation",
+                    f"choose the documentation for the 1st follow-up: one of {', '.join(allowed)} "
+                    f"({options.regime}: {options.reason})",
+                )
+            return
+        if event.documentation not in allowed:
+            raise EventRefused(
+                "documentation",
+                f"{event.documentation!r} is not permitted under {options.regime} "
+                f"({'; '.join(options.citations)}); permitted: {', '.join(allowed)}",
+            )
+
+    def apply(self, state: CaseState, event: CaseEvent, view: RuleView) -> Transition | None:
+        data = state.phase_data
+        if isinstance(event, Screened):
+            documentation = event.documentation
+            if event.category != 1 and documentation is None:
+                documentation = view.resolve("sdp.lae285.documentation_options").value[0]
+            data["category"] = event.category
+            data["documentation"] = documentation
+            data["screened_on"] = event.effective_date
+            meet_obligation(state, "sdp.screening", event.effective_date)
+        elif isinstance(event, MeetingHeld) and event.next_agreed_on is not None:
+            data["next_agreed_on"] = event.next_agreed_on
+        elif isinstance(event, DecisionMade):
+            meet_obligation(state, "sdp.reassessment", event.effective_date)
+            if event.decision == EXTENDED:
+                data["extended_on"] = event.effective_date
+            elif event.decision == RECOVERED:
+                return Transition(to=PhaseName.CLOSED, on=event.effective_date)
+            elif event.decision == JAF_GRANTED:
+                return Transition(
+                    to=PhaseName.JOBAFKLARINGSFORLOEB,
+                    on=event.effective_date,
+                    data={"expected_recovery_on": event.expected_recovery_on},
+                    facts={"jaf.first_course": True},
+                )
+        return None
+
+    def obligations(self, state: CaseState, view: RuleView) -> list[Obligation]:
+        data = state.phase_data
+        first_absence: date = data["first_absence_day"]
+        threshold = view.resolve("sdp.screening.category_threshold_weeks")
+        result = [
+            make_obligation(
+                obligation_id="sdp.screening",
+                kind=ObligationKind.SCREENING,
+                title="Screening and category",
+                opens_on=state.phase_started_on,
+                due_on=state.phase_started_on,
+                basis=[threshold],
+                reason="Every sick-listed citizen is screened as soon as the absence is reported",
+            )
+        ]
+        category = data["category"]
+        if category is None:
+            return result
+        first_by = view.resolve("sdp.followup.first_by_week")
+        first_due = end_of_week(first_absence, int(first_by.value))
+        screened_on: date = data["screened_on"]
+        documentation = data["documentation"]
+        if category != 1 and documentation not in (None, "NONE"):
+            options = view.resolve("sdp.lae285.documentation_options")
+            result.append(
+                make_obligation(
+                    obligation_id="sdp.documentation",
+                    kind=ObligationKind.CERTIFICATE,
+                    title=f"{documentation} for the 1st follow-up",
+                    opens_on=screened_on,
+                    due_on=max(first_due, screened_on),
+                    basis=[options, threshold],
+                    reason=(
+                        f"Category {category}: not expected fit within {threshold.value} weeks; "
+                        f"{documentation} chosen ({options.reason})"
+                    ),
+                    action=certificate_request(documentation, first_due),
+                    met_by=(f"certificate:{documentation}",),
+                )
+            )
+        interval = view.resolve("sdp.followup.interval_weeks")
+        cadence = view.resolve("sdp.followup.cadence")
+        agreed = cadence.value == "agreed_at_each_conversation"
+
+        def next_due(held: date) -> date:
+            agreed_on = data.get("next_agreed_on")
+            if agreed and isinstance(agreed_on, date) and agreed_on > held:
+                return agreed_on
+            return add_weeks(view.anchor(held, interval), int(interval.value))
+
+        followup = recurring(
+            state,
+            prefix="sdp.followup",
+            kind=ObligationKind.CONVERSATION,
+            title="Follow-up conversation",
+            first_opens=screened_on,
+            first_due=max(first_due, screened_on),
+            next_due=next_due,
+            basis=[first_by, interval, cadence] if agreed else [first_by, interval],
+            reason=(
+                f"1st by the end of week {first_by.value}, then every {interval.value} weeks"
+                + (" or as agreed at each conversation" if agreed else "")
+            ),
+            meeting=FOLLOWUP,
+        )
+        # Category 1 cases get the first follow-up only; later ones follow need, not a rule.
+        if category != 1 or followup.id == "sdp.followup.1":
+            result.append(followup)
+        if "extended_on" not in data:
+            by_week = view.resolve("sdp.reassessment.by_week")
+            due = end_of_week(first_absence, int(by_week.value))
+            result.append(
+                make_obligation(
+                    obligation_id="sdp.reassessment",
+                    kind=ObligationKind.REASSESSMENT,
+                    title="Reassessment: extension, jobafklaringsforløb or recovery",
+                    opens_on=screened_on,
+                    due_on=max(due, screened_on),
+                    basis=[by_week],
+                    reason=f"Decide on extension or jobafklaring before week {by_week.value}",
+                )
+            )
+        return result
+
+    def wakeups(self, state: CaseState, view: RuleView) -> list[date]:
+        return []
+
+
+def _as_date(value: object, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise EventRefused(field, "must be an ISO date (YYYY-MM-DD)")

@@ -1,0 +1,158 @@
+"""The rules as one case sees them on one day.
+
+Phases ask this view, never the rulebook directly, so that every answer is resolved for
+the case's municipality, target group, facts and (what-if) reform, and so that an
+exemption decision that was taken stands after its regime ends (DOMAIN §8.15).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from domain.case.model import (
+    ActionRequest,
+    CaseState,
+    FactValue,
+    Obligation,
+    ObligationKind,
+)
+from domain.rulebook import Resolution, ResolutionContext, Rulebook
+
+__all__ = ["Duty", "RuleView", "make_obligation"]
+
+
+@dataclass(frozen=True, slots=True)
+class Duty:
+    """Whether a duty applies, and the answer that says so."""
+
+    required: bool
+    resolution: Resolution
+    locked_reason: str | None = None
+    """Set when a past exemption decision stands although the rule now says otherwise."""
+
+    @property
+    def exempted_by_rule(self) -> bool:
+        return not self.required
+
+
+class RuleView:
+    def __init__(self, rulebook: Rulebook, state: CaseState, on: date) -> None:
+        self.rulebook = rulebook
+        self.state = state
+        self.on = on
+        self._context = ResolutionContext(
+            municipality=state.municipality,
+            target_group=state.target_group,
+            on=on,
+            facts=state.facts,
+            reform=state.reform,
+        )
+        self._cache: dict[str, Resolution] = {}
+
+    def resolve(self, rule_id: str) -> Resolution:
+        cached = self._cache.get(rule_id)
+        if cached is None:
+            cached = self.rulebook.resolve(rule_id, self._context)
+            self._cache[rule_id] = cached
+        return cached
+
+    def resolve_with(self, rule_id: str, facts: dict[str, FactValue]) -> Resolution:
+        """Resolve as if `facts` were recorded too (to check a decision before applying it)."""
+        context = ResolutionContext(
+            municipality=self.state.municipality,
+            target_group=self.state.target_group,
+            on=self.on,
+            facts={**self.state.facts, **facts},
+            reform=self.state.reform,
+        )
+        return self.rulebook.resolve(rule_id, context)
+
+    def value(self, rule_id: str) -> Any:
+        return self.rulebook.value(rule_id, self._context)
+
+    def int_value(self, rule_id: str) -> int:
+        value = self.value(rule_id)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"rule {rule_id} must be a whole number, got {value!r}")
+        return value
+
+    def duty(self, obligation_id: str, rule_id: str) -> Duty:
+        """A boolean duty rule (`...required`), honouring exemption decisions that stand."""
+        resolution = self.resolve(rule_id)
+        lock = self.state.exemption_locks.get(obligation_id)
+        if lock is not None and resolution.value is True and self._regime_ended(lock.regime):
+            return Duty(
+                required=False,
+                resolution=resolution,
+                locked_reason=(
+                    f"{lock.reason} (exemption decided {lock.decided_on.isoformat()} "
+                    f"under {lock.regime} stands)"
+                ),
+            )
+        return Duty(required=resolution.value is True, resolution=resolution)
+
+    def _regime_ended(self, regime: str) -> bool:
+        """A lock stands only once its trial is out of scope by date; while the trial runs,
+        the live answer (and so the case's current facts, e.g. a withdrawn consent) rules."""
+        trial = regime.removeprefix("TRIAL:")
+        in_scope = self.rulebook.trials_in_scope(
+            self.state.municipality, self.state.target_group, self.on
+        )
+        return trial not in in_scope
+
+    def anchor(self, natural: date, resolution: Resolution) -> date:
+        """When an answer only started to hold after `natural` (a regime boundary passed),
+        pending deadlines count from that boundary instead (DOMAIN §8.15)."""
+        if resolution.since is not None and resolution.since > natural:
+            return resolution.since
+        return natural
+
+
+def _most_specific_regime(basis: Sequence[Resolution]) -> str:
+    for resolution in basis:
+        if resolution.regime.startswith("TRIAL:"):
+            return resolution.regime
+    for resolution in basis:
+        if resolution.regime != basis[0].regime:
+            return resolution.regime
+    return basis[0].regime
+
+
+def _citations(basis: Iterable[Resolution]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for resolution in basis:
+        for citation in resolution.citations:
+            seen.setdefault(citation, None)
+    return tuple(seen)
+
+
+def make_obligation(
+    *,
+    obligation_id: str,
+    kind: ObligationKind,
+    title: str,
+    opens_on: date,
+    due_on: date,
+    basis: Sequence[Resolution],
+    reason: str,
+    action: ActionRequest | None = None,
+    met_by: tuple[str, ...] = (),
+    exempted: bool = False,
+) -> Obligation:
+    """An obligation whose regime and citations come from the rule answers it rests on."""
+    return Obligation(
+        id=obligation_id,
+        kind=kind,
+        title=title,
+        opens_on=opens_on,
+        due_on=due_on,
+        regime=_most_specific_regime(basis),
+        citations=_citations(basis),
+        reason=reason,
+        action=action,
+        met_by=met_by,
+        exempted=exempted,
+    )

@@ -1,0 +1,135 @@
+"""Wire vocabulary of the case workflow: its input, its update, its queries.
+
+One pydantic model per message (fields can be added without breaking running cases).
+Nothing here is personal: case references, codes, dates and the rules' own words.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.case.engine import CaseStart
+from domain.case.events import CaseEvent
+from domain.case.model import (
+    CaseState,
+    EventReceipt,
+    FactValue,
+    ObligationRecord,
+    ObligationStatus,
+    PhaseName,
+    TimelineEntry,
+)
+
+__all__ = [
+    "CaseClock",
+    "CaseSnapshot",
+    "CaseWorkflowInput",
+    "CaseWorkflowResult",
+    "ReportEventInput",
+    "ReportEventResult",
+    "workflow_id_for",
+]
+
+
+def workflow_id_for(municipality_code: str, case_id: str) -> str:
+    """`case-<municipality code>-<case id>`: the case system's reference, never a CPR number."""
+    return f"case-{municipality_code}-{case_id}"
+
+
+class CaseClock(BaseModel):
+    """Maps the workflow's clock onto the legal calendar.
+
+    In production the legal date is today's date (UTC). For training, demos, what-if runs
+    and tests a case can live on a *simulated* calendar: legal day `legal_anchor` began at
+    workflow instant `wall_anchor`, and a day of workflow time is a day of legal time, so
+    Temporal's per-workflow time skipping fast-forwards a 2019 case through 2020-01-01.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    legal_anchor: date | None = None
+    wall_anchor: datetime | None = None
+
+    @property
+    def simulated(self) -> bool:
+        return self.legal_anchor is not None
+
+    def pinned(self, now: datetime) -> CaseClock:
+        """Fix the wall anchor at the first run so later runs keep the same calendar."""
+        if self.legal_anchor is None or self.wall_anchor is not None:
+            return self
+        return CaseClock(legal_anchor=self.legal_anchor, wall_anchor=now)
+
+    def today(self, now: datetime) -> date:
+        if self.legal_anchor is None or self.wall_anchor is None:
+            return now.astimezone(UTC).date()
+        return self.legal_anchor + timedelta(days=(now - self.wall_anchor) // timedelta(days=1))
+
+    def instant(self, day: date) -> datetime:
+        """The workflow instant at which legal `day` begins."""
+        if self.legal_anchor is None or self.wall_anchor is None:
+            return datetime.combine(day, time(), tzinfo=UTC)
+        return self.wall_anchor + timedelta(days=(day - self.legal_anchor).days)
+
+
+class CaseWorkflowInput(BaseModel):
+    """First run: `start`. Continued runs (continue-as-new): `state`."""
+
+    start: CaseStart | None = None
+    state: CaseState | None = None
+    clock: CaseClock = Field(default_factory=CaseClock)
+    workflow_id_municipality_code: str | None = None
+
+
+class ReportEventInput(BaseModel):
+    event: CaseEvent
+
+
+class CaseSnapshot(BaseModel):
+    """What an operator or caseworker system sees of a case (no personal data)."""
+
+    case_id: str
+    municipality: str
+    target_group: str
+    phase: PhaseName
+    phase_started_on: date
+    opened_on: date
+    today: date
+    regimes: tuple[str, ...]
+    facts: dict[str, FactValue]
+    open_obligations: list[ObligationRecord]
+    overdue: list[ObligationRecord]
+    rulebook_hash: str | None
+    closed: bool
+
+    @classmethod
+    def of(cls, state: CaseState) -> CaseSnapshot:
+        return cls(
+            case_id=state.case_id,
+            municipality=state.municipality,
+            target_group=state.target_group,
+            phase=state.phase,
+            phase_started_on=state.phase_started_on,
+            opened_on=state.opened_on,
+            today=state.today,
+            regimes=state.regimes,
+            facts=dict(state.facts),
+            open_obligations=state.open_obligations(),
+            overdue=[o for o in state.obligations.values() if o.status is ObligationStatus.MISSED],
+            rulebook_hash=state.rulebook_hash,
+            closed=state.closed,
+        )
+
+
+class ReportEventResult(BaseModel):
+    receipt: EventReceipt
+    case: CaseSnapshot
+
+
+class CaseWorkflowResult(BaseModel):
+    case_id: str
+    closed_on: date
+    last_phase: PhaseName
+    timeline: list[TimelineEntry]

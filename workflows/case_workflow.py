@@ -1,0 +1,307 @@
+"""One durable workflow per citizen case: a thin shell around the pure trajectory core.
+
+The loop: let the core bring the case up to today -> perform the actions it asks for
+(activities) -> sleep until the earliest deadline, the next regime boundary or an
+incoming event -> repeat. Events arrive as validated updates: a refused event never
+reaches history, a repeated event id gets its first answer. At each phase change (or
+when Temporal suggests it) the run continues as new with the state snapshot, after
+every in-flight update has finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, date, datetime, time, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.errors import NON_RETRYABLE_ERROR_TYPES
+    from activities.models import (
+        BOOK_MEETING,
+        REQUEST_CERTIFICATE,
+        CaseRef,
+        CertificateRequestInput,
+        CertificateRequestResult,
+        CertificateType,
+        MeetingBookingInput,
+        MeetingBookingResult,
+        MeetingKind,
+    )
+    from activities.rulebook_activity import LOAD_RULE_SLICE, RuleSliceRequest
+    from domain.case import engine
+    from domain.case.engine import CaseStart, EventRefused
+    from domain.case.model import (
+        ActionKind,
+        ActionReceipt,
+        CaseState,
+        ObligationRecord,
+        ObligationStatus,
+        TimelineEntry,
+    )
+    from domain.rulebook import Rulebook, RuleSlice
+    from workflows import search_attributes as sa
+    from workflows.case_models import (
+        CaseClock,
+        CaseSnapshot,
+        CaseWorkflowInput,
+        CaseWorkflowResult,
+        ReportEventInput,
+        ReportEventResult,
+    )
+
+__all__ = ["EVENT_REFUSED", "CaseWorkflow"]
+
+EVENT_REFUSED = "EventRefused"
+_ACTIVITY_TIMEOUT = timedelta(seconds=30)
+_ACTIVITY_RETRY = RetryPolicy(
+    maximum_interval=timedelta(minutes=10),
+    non_retryable_error_types=list(NON_RETRYABLE_ERROR_TYPES),
+)
+
+
+def _refusal(error: EventRefused) -> ApplicationError:
+    # The reason names fields, rules and dates only, never personal data: it is stored
+    # in history as a failure message.
+    return ApplicationError(
+        error.reason,
+        {"field": error.field, "reason": error.reason},
+        type=EVENT_REFUSED,
+        non_retryable=True,
+    )
+
+
+@workflow.defn
+class CaseWorkflow:
+    def __init__(self) -> None:
+        self._state: CaseState | None = None
+        self._rules: Rulebook | None = None
+        self._clock = CaseClock()
+        self._lock = asyncio.Lock()
+        self._woken = False
+        self._published: dict[str, object] = {}
+
+    # --- the run -------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: CaseWorkflowInput) -> CaseWorkflowResult:
+        self._clock = input.clock.pinned(workflow.now())
+        municipality = input.state.municipality if input.state else _required(input).municipality
+        rule_slice = await workflow.execute_local_activity(
+            LOAD_RULE_SLICE,
+            RuleSliceRequest(municipality=municipality),
+            result_type=RuleSlice,
+            start_to_close_timeout=timedelta(seconds=30),
+            summary=f"Rule slice for {municipality}",
+        )
+        self._rules = rules = Rulebook.from_slice(rule_slice)
+        if input.state is not None:
+            state = input.state
+        else:
+            try:
+                state = engine.open_case(_required(input), rules)
+            except EventRefused as error:
+                raise _refusal(error) from None
+        self._state = state
+        engine.note_rulebook(state, rules.content_hash, self._today())
+        started_in = state.phase
+
+        while True:
+            async with self._lock:
+                engine.advance(state, rules, self._today())
+                await self._perform_actions(state)
+                self._publish(state)
+            if state.closed:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                return CaseWorkflowResult(
+                    case_id=state.case_id,
+                    closed_on=state.today,
+                    last_phase=state.phase_history[-1][0],
+                    timeline=state.timeline,
+                )
+            if state.phase is not started_in or workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(CaseWorkflowInput(state=state, clock=self._clock))
+            await self._sleep(state, rules)
+
+    async def _sleep(self, state: CaseState, rules: Rulebook) -> None:
+        wake = engine.next_wakeup(state, rules)
+        timeout: timedelta | None = None
+        summary = "Waiting for an event"
+        if wake is not None:
+            timeout = max(self._clock.instant(wake) - workflow.now(), timedelta(seconds=1))
+            summary = _wake_summary(state, wake)
+        self._woken = False
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: self._woken, timeout=timeout, timeout_summary=summary
+            )
+
+    def _today(self) -> date:
+        return self._clock.today(workflow.now())
+
+    # --- actions ---------------------------------------------------------------------
+
+    async def _perform_actions(self, state: CaseState) -> None:
+        while state.pending_actions:
+            obligation_id = state.pending_actions[0]
+            record = state.obligations[obligation_id]
+            try:
+                receipt = await self._perform(state, record)
+            except ActivityError as error:
+                cause = error.cause
+                reason = cause.message if isinstance(cause, ApplicationError) else "failed"
+                engine.record_action_failure(state, obligation_id, reason, self._today())
+                continue
+            engine.record_action(state, obligation_id, receipt)
+
+    async def _perform(self, state: CaseState, record: ObligationRecord) -> ActionReceipt:
+        action = record.action
+        assert action is not None
+        case = CaseRef(
+            workflow_id=workflow.info().workflow_id,
+            municipality=state.municipality,
+            case_id=state.case_id,
+        )
+        summary = f"{record.title} — {', '.join(record.citations[:1])} — {record.regime}"
+        today = self._today()
+        if action.kind is ActionKind.REQUEST_CERTIFICATE:
+            certificate = await workflow.execute_activity(
+                REQUEST_CERTIFICATE,
+                CertificateRequestInput(
+                    case=case,
+                    obligation_id=record.id,
+                    certificate=CertificateType(action.certificate or ""),
+                    requested_on=today,
+                    due_on=record.due_on,
+                    summary=summary,
+                ),
+                result_type=CertificateRequestResult,
+                start_to_close_timeout=_ACTIVITY_TIMEOUT,
+                retry_policy=_ACTIVITY_RETRY,
+                summary=summary,
+            )
+            return ActionReceipt(reference=certificate.request_id, performed_on=today)
+        booking = await workflow.execute_activity(
+            BOOK_MEETING,
+            MeetingBookingInput(
+                case=case,
+                obligation_id=record.id,
+                kind=MeetingKind(action.meeting or ""),
+                earliest=max(action.earliest or today, today),
+                latest=max(action.latest or record.due_on, today),
+                capacity_per_meeting=action.capacity_per_meeting,
+                summary=summary,
+            ),
+            result_type=MeetingBookingResult,
+            start_to_close_timeout=_ACTIVITY_TIMEOUT,
+            retry_policy=_ACTIVITY_RETRY,
+            summary=summary,
+        )
+        return ActionReceipt(
+            reference=booking.booking_id,
+            performed_on=today,
+            meeting_on=booking.meeting_on,
+            overbooked=booking.overbooked,
+        )
+
+    # --- events ----------------------------------------------------------------------
+
+    @workflow.update
+    async def report_event(self, input: ReportEventInput) -> ReportEventResult:
+        state, rules = self._ready()
+        async with self._lock:
+            try:
+                receipt = engine.handle_event(state, input.event, rules, self._today())
+            except EventRefused as error:
+                # Only reachable if the case moved on between validation and handling.
+                raise _refusal(error) from None
+            await self._perform_actions(state)
+            self._publish(state)
+        self._woken = True
+        return ReportEventResult(receipt=receipt, case=CaseSnapshot.of(state))
+
+    @report_event.validator
+    def validate_report_event(self, input: ReportEventInput) -> None:
+        state, rules = self._ready()
+        first = state.events.get(input.event.event_id)
+        if first is not None:
+            if first.fingerprint != engine.event_fingerprint(input.event):
+                raise _refusal(
+                    EventRefused("event_id", "this event id was already used for a different event")
+                )
+            return
+        # Validate against the case as it will be when the event is handled: brought up
+        # to today on a copy, so a refused event changes nothing.
+        probe = state.model_copy(deep=True)
+        today = self._today()
+        engine.advance(probe, rules, today)
+        try:
+            engine.validate_event(probe, input.event, rules, today)
+        except EventRefused as error:
+            raise _refusal(error) from None
+
+    # --- queries ---------------------------------------------------------------------
+
+    @workflow.query
+    def case(self) -> CaseSnapshot:
+        state, _ = self._ready()
+        return CaseSnapshot.of(state)
+
+    @workflow.query
+    def timeline(self) -> list[TimelineEntry]:
+        state, _ = self._ready()
+        return state.timeline
+
+    def _ready(self) -> tuple[CaseState, Rulebook]:
+        if self._state is None or self._rules is None:
+            raise ApplicationError("the case is still starting", type="CaseNotReady")
+        return self._state, self._rules
+
+    # --- search attributes -----------------------------------------------------------
+
+    def _publish(self, state: CaseState) -> None:
+        """Keep the non-personal search attributes current; upsert only what changed."""
+        open_obligations = state.open_obligations()
+        nearest = open_obligations[0] if open_obligations else None
+        values: dict[str, object] = {
+            sa.CASE_MUNICIPALITY.name: state.municipality,
+            sa.CASE_PHASE.name: state.phase.value,
+            sa.CASE_TARGET_GROUP.name: state.target_group,
+            sa.CASE_REGIMES.name: list(state.regimes),
+            sa.CASE_NEXT_DEADLINE.name: (
+                datetime.combine(nearest.due_on, time(), tzinfo=UTC) if nearest else None
+            ),
+            sa.CASE_NEXT_DEADLINE_KIND.name: nearest.kind.value if nearest else None,
+            sa.CASE_OVERDUE.name: any(
+                o.status is ObligationStatus.MISSED for o in state.obligations.values()
+            ),
+            sa.CASE_RULEBOOK_HASH.name: state.rulebook_hash,
+        }
+        changed = {k: v for k, v in values.items() if self._published.get(k, ...) != v}
+        if not changed:
+            return
+        updates = []
+        for key in sa.ALL_KEYS:
+            if key.name in changed:
+                value = changed[key.name]
+                updates.append(key.value_unset() if value is None else key.value_set(value))  # type: ignore[arg-type]
+        workflow.upsert_search_attributes(updates)
+        self._published.update(changed)
+
+
+def _required(input: CaseWorkflowInput) -> CaseStart:
+    if input.start is None:
+        raise ApplicationError("a case workflow needs `start` or `state`", type="BadInput")
+    return input.start
+
+
+def _wake_summary(state: CaseState, wake: date) -> str:
+    due = [o for o in state.open_obligations() if o.due_on + timedelta(days=1) == wake]
+    if due:
+        first = due[0]
+        return f"{first.title} — {', '.join(first.citations[:1])} — {first.regime}"
+    return f"Next review {wake.isoformat()}"
