@@ -92,6 +92,16 @@ class CaseflowConfig(BaseModel):
     startup_timeout: float = Field(default=30.0, gt=0)
     """Seconds `caseflow up` waits for the dev server before giving up."""
 
+    temporal_profile: str | None = None
+    """Temporal envconfig profile (e.g. `prod`) supplying address, namespace, TLS, API key.
+
+    Read from `temporal_config_file`; the explicitly set `temporal_address` / `namespace`
+    still win. The API key may come from TEMPORAL_API_KEY, keeping it out of files."""
+
+    temporal_config_file: Path | None = None
+    """TOML file of envconfig profiles (see deploy/temporal/); Temporal's default location
+    (or TEMPORAL_CONFIG_FILE) if unset."""
+
     temporal_bin: Path | None = None
     """Explicit path of the `temporal` CLI; default: next to the Python interpreter, then PATH."""
 

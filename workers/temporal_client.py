@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.envconfig import ClientConfigProfile
 from temporalio.runtime import Runtime
 
 from workers.config import CaseflowConfig
@@ -51,14 +53,43 @@ async def connect(
         lazy: do not dial until the first call; the gateway uses it so it can start and
             answer `/healthz` while Temporal is still down.
     """
+    options = profile_options(config)
+    if address is not None:
+        options["target_host"] = address
     return await Client.connect(
-        address or config.temporal_address,
-        namespace=config.namespace,
+        **options,
         data_converter=data_converter(),
         interceptors=[TracingInterceptor()],
         runtime=runtime,
         lazy=lazy,
     )
+
+
+def profile_options(config: CaseflowConfig) -> dict[str, Any]:
+    """`Client.connect` keyword arguments: the envconfig profile, then explicit settings.
+
+    Without `temporal_profile` only caseflow's own settings apply. With it, the profile
+    supplies address, namespace, TLS and API key, and any `temporal_address` / `namespace`
+    set explicitly (env var or flag) overrides the profile's.
+    """
+    options: dict[str, Any] = {
+        "target_host": config.temporal_address,
+        "namespace": config.namespace,
+    }
+    if config.temporal_profile is None:
+        return options
+    profile = ClientConfigProfile.load(
+        config.temporal_profile,
+        config_source=config.temporal_config_file,
+        config_file_strict=True,
+    )
+    options.update(profile.to_client_connect_config())
+    explicit = config.model_fields_set
+    if "temporal_address" in explicit:
+        options["target_host"] = config.temporal_address
+    if "namespace" in explicit:
+        options["namespace"] = config.namespace
+    return options
 
 
 async def connect_with_retry(

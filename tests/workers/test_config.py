@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from temporalio.envconfig import ClientConfigProfile
 
 from workers.config import ConfigError, LogFormat, OtelExporter, load_config
+from workers.temporal_client import profile_options
 
 
 def test_defaults_match_the_documented_ports() -> None:
@@ -59,3 +61,28 @@ def test_log_level_is_normalised_and_checked() -> None:
     assert load_config(environ={"CASEFLOW_LOG_LEVEL": "debug"}).log_level == "DEBUG"
     with pytest.raises(ConfigError, match="log_level"):
         load_config(environ={"CASEFLOW_LOG_LEVEL": "loud"})
+
+
+def test_envconfig_profiles_in_deploy_load_strictly_and_explicit_settings_win() -> None:
+    profiles = Path(__file__).resolve().parents[2] / "deploy" / "temporal" / "profiles.toml"
+    base = {"CASEFLOW_TEMPORAL_CONFIG_FILE": str(profiles)}
+
+    compose = profile_options(load_config(environ={**base, "CASEFLOW_TEMPORAL_PROFILE": "compose"}))
+    assert compose == {"target_host": "temporal:7233", "namespace": "caseflow"}
+
+    overridden = profile_options(
+        load_config(
+            environ={**base, "CASEFLOW_TEMPORAL_PROFILE": "compose", "CASEFLOW_NAMESPACE": "x"}
+        )
+    )
+    assert overridden["namespace"] == "x"  # explicitly set: beats the profile
+
+    # prod's certificates exist only in the cluster; the profile itself must still parse.
+    prod = ClientConfigProfile.load("prod", config_source=profiles, config_file_strict=True)
+    assert prod.tls is not None
+    assert prod.tls.server_name == "temporal-frontend.caseflow.svc"
+
+
+def test_without_a_profile_only_caseflow_settings_apply() -> None:
+    options = profile_options(load_config(environ={"CASEFLOW_TEMPORAL_ADDRESS": "t:7000"}))
+    assert options == {"target_host": "t:7000", "namespace": "default"}
