@@ -102,6 +102,16 @@ class CaseflowConfig(BaseModel):
     """TOML file of envconfig profiles (see deploy/temporal/); Temporal's default location
     (or TEMPORAL_CONFIG_FILE) if unset."""
 
+    activity_adapter: str = Field(default="embedded", pattern="^(embedded|http)$")
+    """Where certificate requests, bookings and notices go: `embedded` (SQLite outbox in
+    the data dir) or `http` (the municipality's integration endpoint)."""
+
+    activity_http_url: str | None = None
+    """Base URL of the integration endpoint, for activity_adapter=http."""
+
+    activity_http_token: str | None = None
+    """Bearer token for the integration endpoint (set it in the environment, not in files)."""
+
     temporal_bin: Path | None = None
     """Explicit path of the `temporal` CLI; default: next to the Python interpreter, then PATH."""
 

@@ -10,15 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from activities.factory import build_case_activities
+from activities.rulebook_activity import load_rule_slice
 from workers.config import CaseflowConfig
+from workflows.case_workflow import CaseWorkflow
 from workflows.stack_probe import StackProbeWorkflow
 
 WORKFLOWS: list[type] = [
+    CaseWorkflow,
     StackProbeWorkflow,
 ]
 
 
 def build_activities(config: CaseflowConfig) -> list[Callable[..., Any]]:
     """Instantiate activity adapters (they get the config for data dir, endpoints, ...)."""
-    del config  # used once the case activities are registered
-    return []
+    case = build_case_activities(
+        config.activity_adapter,
+        config.data_dir,
+        http_base_url=config.activity_http_url,
+        http_token=config.activity_http_token,
+    )
+    return [case.request_certificate, case.book_meeting, case.notify_citizen, load_rule_slice]

@@ -128,9 +128,11 @@ class RessourceforloebPhase:
         return None
 
     def _plan(self, state: CaseState, view: RuleView) -> Obligation:
+        # A recurring duty, so no exemption lock: when FK-3.i ends the 6-month horizon
+        # comes back, counted from the boundary (DOMAIN §8.15).
         horizon = view.resolve("rf.indsatsplan.horizon_months")
-        fixed = view.duty("rf.plan", "rf.indsatsplan.fixed_horizon_required")
-        start = state.phase_started_on
+        fixed = view.resolve("rf.indsatsplan.fixed_horizon_required")
+        start = view.anchor(state.phase_started_on, fixed)
         plan = recurring(
             state,
             prefix="rf.plan",
@@ -139,15 +141,13 @@ class RessourceforloebPhase:
             first_opens=start,
             first_due=add_months(start, int(horizon.value)),
             next_due=lambda done: add_months(done, int(horizon.value)),
-            basis=[fixed.resolution, horizon],
+            basis=[fixed, horizon],
             reason=f"Offers in the indsatsplan fixed at least {horizon.value} months at a time",
             meeting=None,
         )
-        if fixed.required:
+        if fixed.value is True:
             return plan
-        return plan.model_copy(
-            update={"exempted": True, "reason": fixed.locked_reason or fixed.resolution.reason}
-        )
+        return plan.model_copy(update={"exempted": True, "reason": fixed.reason})
 
     def obligations(self, state: CaseState, view: RuleView) -> list[Obligation]:
         data = state.phase_data
