@@ -1,0 +1,597 @@
+"""This file defines the resolver: a pure function of (rule, municipality, target group,
+date, facts, reform) -> value + regime + citations + reason + validity window.
+
+Everything that does not depend on facts is precomputed when the rulebook is built:
+for every (rule, municipality, target group) a timeline of half-open segments, each with
+the standard answer and, where a trial clause is in scope, the trial answers in precedence
+order. A lookup is one dict access, one bisect and, inside a trial, a few fact tests.
+The ``Resolution`` objects are built once and shared, so treat their values as read-only.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from domain.rulebook import conditions as cond
+from domain.rulebook.errors import (
+    RuleNotInForce,
+    UnknownMunicipality,
+    UnknownReform,
+    UnknownRule,
+    UnknownTargetGroup,
+    UnknownTrial,
+)
+from domain.rulebook.model import Citation, LawData, Municipality, Rule, TargetGroup
+from domain.rulebook.scope import APPLYING_STATUSES, clause_period, resolve_value, trial_period
+from domain.rulebook.slice import RuleSlice, cut, verify
+
+FactValue = bool | int | float | str | date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResolutionContext:
+    """What a resolution depends on. Facts are booleans, counts or codes, never personal data."""
+
+    municipality: str
+    """Municipality id slug, e.g. ``"jammerbugt"``."""
+    target_group: str
+    """LAB § 2 code, e.g. ``"2.5"``."""
+    on: date
+    """The decision date (``workflow.now().date()`` in a workflow, never the wall clock)."""
+    facts: Mapping[str, FactValue] = field(default_factory=dict)
+    reform: str | None = None
+    """A named hypothetical reform for what-if runs, e.g. ``"KL2023_HYPOTHETICAL"``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The answer for one rule: value, the regime and law behind it, and its dated window."""
+
+    rule_id: str
+    value: Any
+    applicable: bool
+    unit: str
+    regime: str
+    citations: tuple[str, ...]
+    reason: str
+    since: date | None
+    next_change: date | None
+
+
+TrialState = Literal[
+    "in_force",
+    "refused",
+    "not_started",
+    "municipality_not_in_scope",
+    "target_group_not_in_scope",
+    "before_start",
+    "after_end",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TrialStatus:
+    """Answer to "may trial X apply here, on this date?" (conditions not evaluated)."""
+
+    trial_id: str
+    status: TrialState
+    in_force: bool
+    reason: str
+    citations: tuple[str, ...]
+    valid_from: date | None
+    valid_to: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    start: date
+    end: date | None
+    base: Resolution
+    candidates: tuple[tuple[cond.Predicate | None, Resolution], ...]
+    fallback: Resolution
+
+
+_Timeline = tuple[list[date], list[_Segment]]
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive key: "Brønderslev", "broenderslev" and "bronderslev" meet."""
+    t = text.strip().casefold()
+    for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
+        t = t.replace(a, b)
+    t = unicodedata.normalize("NFKD", t)
+    return "".join(ch for ch in t if not unicodedata.combining(ch)).replace(" ", "")
+
+
+def fmt_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(fmt_value(v) for v in value) if value else "(none)"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={fmt_value(v)}" for k, v in value.items())
+    return "n/a" if value is None else str(value)
+
+
+def _cite(*cites: Citation | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for c in cites:
+        if c is not None and c.text not in out:
+            out.append(c.text)
+    return tuple(out)
+
+
+class Rulebook:
+    """The compiled, immutable rulebook. Build with ``load_rulebook`` or ``from_slice``."""
+
+    content_hash: str
+
+    def __init__(self, law: LawData, content_hash: str, *, only: str | None = None) -> None:
+        self._law = law
+        self.content_hash = content_hash
+        self._rules: dict[str, Rule] = dict(law.rules)
+        self._muns = [m for m in law.municipalities if only is None or m.id == only]
+        self._mun_by_key: dict[str, Municipality] = {}
+        for m in self._muns:
+            for key in (m.id, m.name, str(m.code), *m.aliases):
+                self._mun_by_key[_fold(key)] = m
+        self._groups = list(law.target_groups)
+        self._group_by_key: dict[str, TargetGroup] = {}
+        for g in self._groups:
+            for key in (g.code, g.name, *g.aliases):
+                self._group_by_key[_fold(key)] = g
+        self._regimes = [(r.valid_from, r.valid_to, r.id) for r in law.regimes]
+        self._regime_starts = [r[0] for r in self._regimes]
+        self._index: dict[tuple[str, str, str], _Timeline] = {}
+        self._boundaries: dict[tuple[str, str], list[date]] = {}
+        self._trial_windows: dict[tuple[str, str], list[tuple[str, date, date | None]]] = {}
+        self._reforms: dict[str, dict[str, Resolution]] = {}
+        self._slices: dict[str, RuleSlice] = {}
+        self._compile()
+
+    # ------------------------------------------------------------------ compile
+    def _regime_at(self, on: date) -> str:
+        i = bisect_right(self._regime_starts, on) - 1
+        if i < 0:
+            raise RuleNotInForce(f"no standard regime in force on {on}")
+        return self._regimes[i][2]
+
+    def _base_segments(
+        self, rule_id: str, rule: Rule
+    ) -> list[tuple[date, date | None, Resolution]]:
+        """Standard-law windows of one rule, split at regime changes and merged where the
+        answer (value, regime, reason) stays the same."""
+        values = sorted(rule.values, key=lambda v: v.valid_from)
+        cuts: list[tuple[date, date | None, Any]] = []
+        regime_cuts = [r[0] for r in self._regimes[1:]]
+        for v in values:
+            end = v.valid_to
+            points = [v.valid_from] + [
+                c for c in regime_cuts if v.valid_from < c and (end is None or c < end)
+            ]
+            for i, start in enumerate(points):
+                cuts.append((start, points[i + 1] if i + 1 < len(points) else end, v))
+        raw: list[tuple[date, date | None, Any, str, str]] = []
+        for start, end, v in cuts:
+            regime = (
+                self._regime_at(start) if start >= self._regime_starts[0] else self._regimes[0][2]
+            )
+            text = v.reason or f"{rule.description}: {fmt_value(v.value)}"
+            raw.append((start, end, v, regime, f"Standard law ({regime}): {text}"))
+        merged: list[list[Any]] = []
+        for start, end, v, regime, reason in raw:
+            if (
+                merged
+                and merged[-1][1] == start
+                and merged[-1][2].value == v.value
+                and merged[-1][3] == regime
+                and merged[-1][4] == reason
+            ):
+                merged[-1][1] = end
+            else:
+                merged.append([start, end, v, regime, reason])
+        return [
+            (
+                start,
+                end,
+                Resolution(
+                    rule_id=rule_id,
+                    value=v.value,
+                    applicable=v.value is not None,
+                    unit=rule.unit,
+                    regime=regime,
+                    citations=_cite(rule.citation, v.citation),
+                    reason=reason,
+                    since=start,
+                    next_change=end,
+                ),
+            )
+            for start, end, v, regime, reason in merged
+        ]
+
+    def _compile(self) -> None:
+        law = self._law
+        pairs = [(m.id, g.code) for m in self._muns for g in self._groups]
+        base: dict[str, list[tuple[date, date | None, Resolution]]] = {
+            rid: self._base_segments(rid, rule) for rid, rule in self._rules.items()
+        }
+        base_timelines: dict[str, _Timeline] = {
+            rid: ([s for s, _, _ in segs], [_Segment(s, e, r, (), r) for s, e, r in segs])
+            for rid, segs in base.items()
+        }
+        base_bounds: set[date] = {s for segs in base.values() for s, _, _ in segs}
+        base_bounds |= {e for segs in base.values() for _, e, _ in segs if e is not None}
+
+        # (rule, municipality, group) -> clauses in scope, each with its period there
+        claims: dict[tuple[str, str, str], list[tuple[Any, Any, date, date | None]]] = {}
+        mun_ids = {m.id for m in self._muns}
+        for trial in law.trials.values():
+            for clause in trial.clauses:
+                for m in clause.municipalities:
+                    period = clause_period(law, trial, clause, m)
+                    if period is None or m not in mun_ids:
+                        continue
+                    for g in clause.target_groups:
+                        self._trial_windows.setdefault((m, g), []).append((trial.id, *period))
+                        for rid in clause.overrides:
+                            claims.setdefault((rid, m, g), []).append((trial, clause, *period))
+
+        for m, g in pairs:
+            bounds = set(base_bounds)
+            for _tid, s, e in self._trial_windows.get((m, g), []):
+                bounds.add(s)
+                if e is not None:
+                    bounds.add(e)
+            self._boundaries[(m, g)] = sorted(bounds)
+            for rid in self._rules:
+                key = (rid, m, g)
+                if key in claims:
+                    self._index[key] = self._trial_timeline(rid, m, base[rid], claims[key])
+                else:
+                    self._index[key] = base_timelines[rid]
+
+        for reform in law.reforms.values():
+            table: dict[str, Resolution] = {}
+            for rid, ov in reform.overrides.items():
+                rule = self._rules[rid]
+                table[rid] = Resolution(
+                    rule_id=rid,
+                    value=ov.value,
+                    applicable=ov.value is not None,
+                    unit=rule.unit,
+                    regime=reform.id,
+                    citations=_cite(ov.citation or reform.citation, rule.citation),
+                    reason=f"{reform.id} (hypothetical, not law): {ov.reason}",
+                    since=None,
+                    next_change=None,
+                )
+            self._reforms[reform.id] = table
+
+    def _trial_timeline(
+        self,
+        rule_id: str,
+        municipality: str,
+        base: list[tuple[date, date | None, Resolution]],
+        claims: list[tuple[Any, Any, date, date | None]],
+    ) -> _Timeline:
+        rule = self._rules[rule_id]
+        mun_name = next(m.name for m in self._muns if m.id == municipality)
+        points = {s for s, _, _ in base} | {e for _, e, _ in base if e is not None}
+        for _t, _c, s, e in claims:
+            points.add(s)
+            if e is not None:
+                points.add(e)
+        ordered = sorted(points)
+        last_end = base[-1][1]
+        starts: list[date] = []
+        segs: list[_Segment] = []
+        base_starts = [s for s, _, _ in base]
+        for i, start in enumerate(ordered):
+            if start < base[0][0] or (last_end is not None and start >= last_end):
+                continue
+            end = ordered[i + 1] if i + 1 < len(ordered) else None
+            b = base[bisect_right(base_starts, start) - 1][2]
+            active = [(t, c) for t, c, s, e in claims if s <= start and (e is None or start < e)]
+            # precedence: a clause that supersedes another is tried first
+            # (list.sort empties the list while sorting, so rank against a copy)
+            peers = list(active)
+            active.sort(
+                key=lambda tc: (
+                    -sum(
+                        1
+                        for t2, c2 in peers
+                        if c2.id in tc[1].supersedes or t2.id in tc[1].supersedes
+                    )
+                )
+            )
+            cands: list[tuple[cond.Predicate | None, Resolution]] = []
+            for trial, clause in active:
+                ov = clause.overrides[rule_id]
+                value = resolve_value(self._law, trial, municipality, ov.value)
+                cands.append(
+                    (
+                        cond.compile_all(clause.conditions),
+                        Resolution(
+                            rule_id=rule_id,
+                            value=value,
+                            applicable=value is not None,
+                            unit=rule.unit,
+                            regime=f"TRIAL:{trial.id}",
+                            citations=_cite(trial.decision, trial.period_citation, rule.citation),
+                            reason=ov.reason.format(municipality=mun_name, trial=trial.id),
+                            since=start,
+                            next_change=end,
+                        ),
+                    )
+                )
+            unmet = "; ".join(
+                f"{c.id} in scope but not met: {cond.describe(c.conditions)}" for _t, c in active
+            )
+            base_here = Resolution(
+                rule_id=rule_id,
+                value=b.value,
+                applicable=b.applicable,
+                unit=b.unit,
+                regime=b.regime,
+                citations=b.citations,
+                reason=f"{b.reason}; {unmet}" if unmet else b.reason,
+                since=start,
+                next_change=end,
+            )
+            if (
+                segs
+                and not active
+                and not segs[-1].candidates
+                and segs[-1].base.value == b.value
+                and segs[-1].base.regime == b.regime
+                and segs[-1].base.reason == b.reason
+            ):
+                # same standard answer continues: widen the previous window
+                prev = segs[-1].base
+                widened = Resolution(
+                    prev.rule_id,
+                    prev.value,
+                    prev.applicable,
+                    prev.unit,
+                    prev.regime,
+                    prev.citations,
+                    prev.reason,
+                    prev.since,
+                    end,
+                )
+                segs[-1] = _Segment(segs[-1].start, end, widened, (), widened)
+                continue
+            if not active:
+                base_here = Resolution(
+                    b.rule_id,
+                    b.value,
+                    b.applicable,
+                    b.unit,
+                    b.regime,
+                    b.citations,
+                    b.reason,
+                    start,
+                    end,
+                )
+            segs.append(_Segment(start, end, base_here, tuple(cands), base_here))
+            starts.append(start)
+        if last_end is not None and segs and segs[-1].end is None:
+            tail = segs[-1]
+            segs[-1] = _Segment(tail.start, last_end, tail.base, tail.candidates, tail.fallback)
+        return starts, segs
+
+    # ------------------------------------------------------------------ lookup
+    def resolve(self, rule_id: str, ctx: ResolutionContext) -> Resolution:
+        """Resolve one rule. Raises ``RuleNotInForce`` outside every dated value."""
+        if ctx.reform is not None:
+            table = self._reforms.get(ctx.reform)
+            if table is None:
+                raise UnknownReform(f"unknown reform {ctx.reform!r}")
+            hit = table.get(rule_id)
+            if hit is not None:
+                return hit
+        timeline = self._index.get((rule_id, ctx.municipality, ctx.target_group))
+        if timeline is None:
+            timeline = self._slow_timeline(rule_id, ctx)
+        starts, segs = timeline
+        i = bisect_right(starts, ctx.on) - 1
+        seg = segs[i] if i >= 0 else None
+        if seg is None or (seg.end is not None and ctx.on >= seg.end):
+            raise RuleNotInForce(
+                f"no value of {rule_id} in force for {ctx.municipality}, target group "
+                f"{ctx.target_group}, on {ctx.on}"
+            )
+        if not seg.candidates:
+            return seg.base
+        facts = ctx.facts
+        for pred, res in seg.candidates:
+            if pred is None or pred(facts):
+                return res
+        return seg.fallback
+
+    def value(self, rule_id: str, ctx: ResolutionContext) -> Any:
+        """The value, or ``RuleNotInForce`` when the rule is not applicable on that date."""
+        res = self.resolve(rule_id, ctx)
+        if not res.applicable:
+            raise RuleNotInForce(
+                f"{rule_id} not applicable for {ctx.municipality}, target group "
+                f"{ctx.target_group}, on {ctx.on}: {res.reason}"
+            )
+        return res.value
+
+    def _slow_timeline(self, rule_id: str, ctx: ResolutionContext) -> _Timeline:
+        if rule_id not in self._rules:
+            raise UnknownRule(f"unknown rule {rule_id!r}")
+        m = self.municipality(ctx.municipality).id
+        g = self.target_group(ctx.target_group).code
+        return self._index[(rule_id, m, g)]
+
+    def next_boundary(self, municipality: str, target_group: str, after: date) -> date | None:
+        """Earliest date > ``after`` where any rule's answer could change (facts ignored)."""
+        key = (self.municipality(municipality).id, self.target_group(target_group).code)
+        bounds = self._boundaries[key]
+        i = bisect_right(bounds, after)
+        return bounds[i] if i < len(bounds) else None
+
+    def standard_regime(self, on: date) -> str:
+        return self._regime_at(on)
+
+    def trials_in_scope(self, municipality: str, target_group: str, on: date) -> tuple[str, ...]:
+        """Granted trials whose scope and period cover the case on a date (conditions ignored)."""
+        key = (self.municipality(municipality).id, self.target_group(target_group).code)
+        return tuple(
+            sorted(
+                {
+                    tid
+                    for tid, s, e in self._trial_windows.get(key, [])
+                    if s <= on and (e is None or on < e)
+                }
+            )
+        )
+
+    def trial_status(
+        self, trial_id: str, municipality: str, target_group: str, on: date
+    ) -> TrialStatus:
+        trial = self._law.trials.get(trial_id)
+        if trial is None:
+            raise UnknownTrial(f"unknown trial {trial_id!r}")
+        m = self.municipality(municipality)
+        g = self.target_group(target_group).code
+        cites = _cite(trial.decision)
+
+        def answer(
+            state: TrialState,
+            reason: str,
+            period: tuple[date, date | None] | None = None,
+            extra: tuple[str, ...] = (),
+        ) -> TrialStatus:
+            return TrialStatus(
+                trial.id,
+                state,
+                state == "in_force",
+                reason,
+                cites + extra,
+                period[0] if period else None,
+                period[1] if period else None,
+            )
+
+        if trial.status == "refused":
+            return answer(
+                "refused", f"{trial.id} was refused: {trial.title} ({trial.decision.text})"
+            )
+        if trial.status == "granted_not_started":
+            return answer(
+                "not_started", f"{trial.id} was granted but never started ({trial.decision.text})"
+            )
+        clauses = [c for c in trial.clauses if m.id in c.municipalities]
+        if not clauses:
+            return answer("municipality_not_in_scope", f"{trial.id} does not cover {m.name}")
+        clauses = [c for c in clauses if g in c.target_groups]
+        if not clauses:
+            for part in trial.refused_parts:
+                if g in part.target_groups:
+                    return answer(
+                        "refused",
+                        f"{trial.id} for target group {g} was refused: {part.description}",
+                        extra=(part.citation.text,),
+                    )
+            return answer(
+                "target_group_not_in_scope",
+                f"{trial.id} in {m.name} does not cover target group {g}",
+            )
+        periods = [p for c in clauses if (p := clause_period(self._law, trial, c, m.id))]
+        if not periods:
+            return answer("not_started", f"{trial.id} has no period in {m.name}")
+        start = min(p[0] for p in periods)
+        ends = [p[1] for p in periods]
+        end = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
+        if on < start:
+            return answer("before_start", f"{trial.id} starts in {m.name} on {start}", (start, end))
+        if end is not None and on >= end:
+            return answer(
+                "after_end",
+                f"{trial.id} ended in {m.name} on {end} (last day the day before)",
+                (start, end),
+            )
+        return answer(
+            "in_force",
+            f"{trial.id} is in force in {m.name} for target group {g} (conditions per case)",
+            (start, end),
+        )
+
+    # ------------------------------------------------------------------ reference data
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(sorted(self._rules))
+
+    def describe(self, rule_id: str) -> tuple[str, str, str]:
+        rule = self._rules.get(rule_id)
+        if rule is None:
+            raise UnknownRule(f"unknown rule {rule_id!r}")
+        return rule.description, rule.unit, rule.citation.text
+
+    def rule(self, rule_id: str) -> Rule:
+        """The validated rule entry (for explanations; not for the hot path)."""
+        rule = self._rules.get(rule_id)
+        if rule is None:
+            raise UnknownRule(f"unknown rule {rule_id!r}")
+        return rule
+
+    def municipality(self, id_or_code_or_name: str) -> Municipality:
+        m = self._mun_by_key.get(_fold(str(id_or_code_or_name)))
+        if m is None:
+            raise UnknownMunicipality(f"unknown municipality {id_or_code_or_name!r}")
+        return m
+
+    def target_group(self, code_or_alias: str) -> TargetGroup:
+        g = self._group_by_key.get(_fold(str(code_or_alias)))
+        if g is None:
+            raise UnknownTargetGroup(f"unknown target group {code_or_alias!r}")
+        return g
+
+    def municipalities(self) -> tuple[Municipality, ...]:
+        return tuple(self._muns)
+
+    def target_groups(self) -> tuple[TargetGroup, ...]:
+        return tuple(self._groups)
+
+    def trial_ids(self) -> tuple[str, ...]:
+        return tuple(sorted(self._law.trials))
+
+    def reform_ids(self) -> tuple[str, ...]:
+        return tuple(sorted(self._law.reforms))
+
+    @property
+    def law(self) -> LawData:
+        """The validated law data this rulebook was compiled from."""
+        return self._law
+
+    def trial_period(
+        self, trial_id: str, municipality: str | None = None
+    ) -> tuple[date, date | None] | None:
+        trial = self._law.trials.get(trial_id)
+        if trial is None:
+            raise UnknownTrial(f"unknown trial {trial_id!r}")
+        return trial_period(self._law, trial, municipality)
+
+    @property
+    def applying_statuses(self) -> frozenset[str]:
+        return APPLYING_STATUSES
+
+    # ------------------------------------------------------------------ slices
+    def slice_for(self, municipality: str) -> RuleSlice:
+        """The part of the rulebook a case in ``municipality`` can need, with its own hash."""
+        m = self.municipality(municipality).id
+        cached = self._slices.get(m)
+        if cached is None:
+            cached = self._slices[m] = cut(self._law, m, self.content_hash)
+        return cached
+
+    @classmethod
+    def from_slice(cls, rule_slice: RuleSlice) -> Rulebook:
+        """A rulebook that resolves exactly like the full one for the slice's municipality."""
+        return cls(verify(rule_slice), rule_slice.content_hash, only=rule_slice.municipality)
