@@ -19,7 +19,9 @@ _COMPARISONS = ("lt", "le", "gt", "ge")
 
 
 def _leaf_ops(cond: Condition) -> list[str]:
-    ops: list[str] = [op for op in ("equals", "not_equals") if op in cond.model_fields_set]
+    # Presence is "not None", not "in model_fields_set": a condition decoded from a rule
+    # slice (JSON with every field written out) must compile exactly like the YAML one.
+    ops: list[str] = [op for op in ("equals", "not_equals") if getattr(cond, op) is not None]
     ops += [op for op in _COMPARISONS if getattr(cond, op) is not None]
     return ops
 
@@ -131,13 +133,13 @@ def _interval(cond: Condition) -> tuple[float, bool, float, bool] | None:
 def _leaves_contradict(a: Condition, b: Condition) -> bool:
     if a.fact is None or a.fact != b.fact:
         return False
-    a_eq = "equals" in a.model_fields_set
-    b_eq = "equals" in b.model_fields_set
+    a_eq = a.equals is not None
+    b_eq = b.equals is not None
     if a_eq and b_eq:
         return bool(a.equals != b.equals)
-    if a_eq and "not_equals" in b.model_fields_set:
+    if a_eq and b.not_equals is not None:
         return bool(a.equals == b.not_equals)
-    if b_eq and "not_equals" in a.model_fields_set:
+    if b_eq and a.not_equals is not None:
         return bool(b.equals == a.not_equals)
     ia, ib = _interval(a), _interval(b)
     if ia is None or ib is None:

@@ -114,7 +114,8 @@ def fmt_value(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(fmt_value(v) for v in value) if value else "(none)"
     if isinstance(value, dict):
-        return ", ".join(f"{k}={fmt_value(v)}" for k, v in value.items())
+        # sorted: the same answer reads the same from YAML and from a JSON slice
+        return ", ".join(f"{k}={fmt_value(v)}" for k, v in sorted(value.items()))
     return "n/a" if value is None else str(value)
 
 
@@ -430,6 +431,19 @@ class Rulebook:
         m = self.municipality(ctx.municipality).id
         g = self.target_group(ctx.target_group).code
         return self._index[(rule_id, m, g)]
+
+    def windows(
+        self, rule_id: str, municipality: str, target_group: str
+    ) -> tuple[tuple[date, date | None, bool], ...]:
+        """The dated windows of one rule for a municipality and group: (start, end, has_trial).
+
+        Contiguous by construction; used by the temporal-coverage test and for explanations.
+        """
+        ctx = ResolutionContext(municipality, target_group, date.min)
+        timeline = self._index.get((rule_id, municipality, target_group))
+        if timeline is None:
+            timeline = self._slow_timeline(rule_id, ctx)
+        return tuple((seg.start, seg.end, bool(seg.candidates)) for seg in timeline[1])
 
     def next_boundary(self, municipality: str, target_group: str, after: date) -> date | None:
         """Earliest date > ``after`` where any rule's answer could change (facts ignored)."""
