@@ -103,9 +103,11 @@ class CaseSnapshot(BaseModel):
     overdue: list[ObligationRecord]
     rulebook_hash: str | None
     closed: bool
+    next_review: date | None = None
+    """When the case will next be looked at without an event (deadline, boundary)."""
 
     @classmethod
-    def of(cls, state: CaseState) -> CaseSnapshot:
+    def of(cls, state: CaseState, next_review: date | None = None) -> CaseSnapshot:
         return cls(
             case_id=state.case_id,
             municipality=state.municipality,
@@ -120,6 +122,7 @@ class CaseSnapshot(BaseModel):
             overdue=[o for o in state.obligations.values() if o.status is ObligationStatus.MISSED],
             rulebook_hash=state.rulebook_hash,
             closed=state.closed,
+            next_review=next_review,
         )
 
 

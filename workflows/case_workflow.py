@@ -83,6 +83,7 @@ class CaseWorkflow:
         self._lock = asyncio.Lock()
         self._woken = False
         self._published: dict[str, object] = {}
+        self._next_review: date | None = None
 
     # --- the run -------------------------------------------------------------------
 
@@ -129,6 +130,7 @@ class CaseWorkflow:
 
     async def _sleep(self, state: CaseState, rules: Rulebook) -> None:
         wake = engine.next_wakeup(state, rules)
+        self._next_review = wake
         timeout: timedelta | None = None
         summary = "Waiting for an event"
         if wake is not None:
@@ -222,7 +224,7 @@ class CaseWorkflow:
             await self._perform_actions(state)
             self._publish(state)
         self._woken = True
-        return ReportEventResult(receipt=receipt, case=CaseSnapshot.of(state))
+        return ReportEventResult(receipt=receipt, case=CaseSnapshot.of(state, self._next_review))
 
     @report_event.validator
     def validate_report_event(self, input: ReportEventInput) -> None:
@@ -249,7 +251,12 @@ class CaseWorkflow:
     @workflow.query
     def case(self) -> CaseSnapshot:
         state, _ = self._ready()
-        return CaseSnapshot.of(state)
+        return CaseSnapshot.of(state, self._next_review)
+
+    @workflow.query
+    def clock(self) -> CaseClock:
+        """How this case's legal calendar maps onto workflow time (simulated or real)."""
+        return self._clock
 
     @workflow.query
     def timeline(self) -> list[TimelineEntry]:

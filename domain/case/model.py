@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+)
 
 __all__ = [
     "ActionKind",
@@ -31,7 +39,24 @@ __all__ = [
     "TimelineKind",
 ]
 
-FactValue = bool | int | float | str | date | None
+# Left to right with strict scalars first, so that after a JSON round trip (continue-as-new,
+# queries) a date comes back as a date and `true` as a bool, not as strings or numbers.
+FactValue = Annotated[
+    StrictBool | StrictInt | StrictFloat | date | str | None, Field(union_mode="left_to_right")
+]
+
+
+def _revive_dates(value: Any) -> Any:
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+PhaseValue = Annotated[Any, BeforeValidator(_revive_dates)]
+"""Working data of a phase: dates survive the JSON round trip of continue-as-new."""
 
 
 class PhaseName(StrEnum):
@@ -201,7 +226,7 @@ class CaseState(BaseModel):
     today: date
     """The last date the core processed; the case's clock never goes backwards."""
     facts: dict[str, FactValue] = Field(default_factory=dict)
-    phase_data: dict[str, Any] = Field(default_factory=dict)
+    phase_data: dict[str, PhaseValue] = Field(default_factory=dict)
     """Phase-specific working data (category, chosen documentation, end dates, ...)."""
     phase_history: list[tuple[PhaseName, date]] = Field(default_factory=list)
     obligations: dict[str, ObligationRecord] = Field(default_factory=dict)

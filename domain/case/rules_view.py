@@ -8,7 +8,7 @@ exemption decision that was taken stands after its regime ends (DOMAIN §8.15).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -19,7 +19,7 @@ from domain.case.model import (
     Obligation,
     ObligationKind,
 )
-from domain.rulebook import Resolution, ResolutionContext, Rulebook
+from domain.rulebook import Resolution, ResolutionContext, Rulebook, RuleNotInForce
 
 __all__ = ["Duty", "RuleView", "make_obligation"]
 
@@ -70,6 +70,14 @@ class RuleView:
         )
         return self.rulebook.resolve(rule_id, context)
 
+    def resolve_for_group(self, rule_id: str, target_group: str) -> Resolution:
+        """Resolve for another target group than the case's current one: a decision taken in
+        one phase (e.g. granting revalidering from a jobafklaringsforløb) is governed by the
+        rules of the group the citizen enters, and trials are scoped by target group."""
+        if target_group == self.state.target_group:
+            return self.resolve(rule_id)
+        return self.rulebook.resolve(rule_id, replace(self._context, target_group=target_group))
+
     def value(self, rule_id: str) -> Any:
         return self.rulebook.value(rule_id, self._context)
 
@@ -104,11 +112,32 @@ class RuleView:
         return trial not in in_scope
 
     def anchor(self, natural: date, resolution: Resolution) -> date:
-        """When an answer only started to hold after `natural` (a regime boundary passed),
-        pending deadlines count from that boundary instead (DOMAIN §8.15)."""
-        if resolution.since is not None and resolution.since > natural:
-            return resolution.since
-        return natural
+        """When the answer changed after `natural` (a regime boundary passed), pending
+        deadlines count from the last such change instead (DOMAIN §8.15).
+
+        Only a change of *value* counts: the rulebook also starts a new window where just the
+        regime label changes (2020-01-01) or a trial is in scope but its conditions are not
+        met, and a deadline must not move there.
+        """
+        since = resolution.since
+        if since is None or since <= natural:
+            return natural
+        context = replace(self._context, on=natural)
+        try:
+            previous = self.rulebook.resolve(resolution.rule_id, context)
+        except RuleNotInForce:
+            return since
+        changed: date | None = None
+        while previous.next_change is not None and previous.next_change < since:
+            following = self.rulebook.resolve(
+                resolution.rule_id, replace(context, on=previous.next_change)
+            )
+            if following.value != previous.value:
+                changed = previous.next_change
+            previous = following
+        if resolution.value != previous.value:
+            changed = since
+        return changed or natural
 
 
 def _most_specific_regime(basis: Sequence[Resolution]) -> str:

@@ -7,12 +7,13 @@ story; that equivalence is tested. A scenario file is YAML:
     case: {case_id: SIM-1, municipality: jammerbugt, opened_on: 2019-03-04,
            phase: sygedagpenge, entry: {first_absence_day: 2019-03-01}}
     events:
-      - {on: 2019-03-05, type: screened, category: 2, documentation: STATUSATTEST}
-      - {on: 2019-04-20, type: meeting_held, meeting: followup_conversation}
+      - {date: 2019-03-05, type: screened, category: 2, documentation: STATUSATTEST}
+      - {date: 2019-04-20, type: meeting_held, meeting: followup_conversation}
     until: 2019-12-31
 
-Each event takes the fields of its type (domain/case/events.py); `on` is its effective
-date and `event_id` defaults to its position and type.
+Each event takes the fields of its type (domain/case/events.py); `date` is its effective
+date (not `on`: YAML 1.1 reads a bare `on` as true) and `event_id` defaults to its
+position and type.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ class Scenario(BaseModel):
         rows = []
         for index, row in enumerate(data["events"] or [], start=1):
             item = dict(row)
-            if "on" in item:
-                item["effective_date"] = item.pop("on")
+            if "date" in item:
+                item["effective_date"] = item.pop("date")
             item.setdefault("event_id", f"e{index:03d}-{item.get('type', 'event')}")
             rows.append(EVENT_ADAPTER.validate_python(item))
         return {**data, "events": rows}

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from domain.case.model import PhaseName
 from domain.case.phase import Phase
+from domain.case.phases.fleksjob import FleksjobPhase
+from domain.case.phases.foertidspension import FoertidspensionPhase
 from domain.case.phases.jobafklaringsforloeb import JobafklaringPhase
 from domain.case.phases.ressourceforloeb import RessourceforloebPhase
+from domain.case.phases.revalidering import RevalideringPhase
 from domain.case.phases.sygedagpenge import SygedagpengePhase
 
 __all__ = ["PHASES", "phase_for"]
@@ -16,6 +19,9 @@ PHASES: dict[PhaseName, Phase] = {
         SygedagpengePhase(),
         JobafklaringPhase(),
         RessourceforloebPhase(),
+        RevalideringPhase(),
+        FleksjobPhase(),
+        FoertidspensionPhase(),
     )
 }
 

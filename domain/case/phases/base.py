@@ -20,6 +20,7 @@ from domain.case.rules_view import make_obligation
 from domain.rulebook import Resolution
 
 __all__ = [
+    "as_date",
     "booking",
     "certificate_request",
     "check_decision",
@@ -27,6 +28,19 @@ __all__ = [
     "refuse_screening",
     "status_of",
 ]
+
+
+def as_date(value: object, field: str) -> date:
+    """A date kept in `phase_data` or given as entry data. `phase_data` is free-form, so
+    after a JSON round trip (continue-as-new, a stored snapshot) a date is an ISO string."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise EventRefused(field, "must be an ISO date (YYYY-MM-DD)")
 
 
 def check_decision(phase: PhaseName, decisions: frozenset[str], event: DecisionMade) -> None:

@@ -24,6 +24,7 @@ from domain.case.phases.rehabiliteringsteam import (
     record_recommendation,
     rt_obligations,
 )
+from domain.case.phases.revalidering import check_reval_grant, record_lae265
 from domain.case.rules_view import RuleView, make_obligation
 
 __all__ = ["JobafklaringPhase"]
@@ -52,8 +53,10 @@ class JobafklaringPhase:
         elif isinstance(event, DecisionMade):
             check_decision(self.name, self.decisions, event)
             check_grant(state, event, view)
+            check_reval_grant(state, event, view)
 
     def apply(self, state: CaseState, event: CaseEvent, view: RuleView) -> Transition | None:
+        record_lae265(state, event)
         if isinstance(event, MeetingHeld):
             record_recommendation(state, event)
             return None
@@ -82,7 +85,7 @@ class JobafklaringPhase:
             case "foep_granted":
                 return Transition(to=PhaseName.FOERTIDSPENSION, on=on)
             case "reval_granted":
-                return Transition(to=PhaseName.REVALIDERING, on=on)
+                return Transition(to=PhaseName.REVALIDERING, on=on, data={"granted_on": on})
         return None
 
     def obligations(self, state: CaseState, view: RuleView) -> list[Obligation]:

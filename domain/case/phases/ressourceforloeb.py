@@ -24,6 +24,7 @@ from domain.case.phases.rehabiliteringsteam import (
     record_recommendation,
     rt_obligations,
 )
+from domain.case.phases.revalidering import check_reval_grant, record_lae265
 from domain.case.rules_view import RuleView, make_obligation
 
 __all__ = ["RessourceforloebPhase"]
@@ -63,6 +64,7 @@ class RessourceforloebPhase:
         elif isinstance(event, DecisionMade):
             check_decision(self.name, self.decisions, event)
             check_grant(state, event, view)
+            check_reval_grant(state, event, view)
             if event.decision == "rf_extended":
                 self._check_extension(state, event, view)
 
@@ -99,6 +101,7 @@ class RessourceforloebPhase:
             raise EventRefused("route", f"route must be {ADMINISTRATIVE!r} or {THROUGH_TEAM!r}")
 
     def apply(self, state: CaseState, event: CaseEvent, view: RuleView) -> Transition | None:
+        record_lae265(state, event)
         data = state.phase_data
         if isinstance(event, MeetingHeld):
             record_recommendation(state, event)
@@ -124,7 +127,7 @@ class RessourceforloebPhase:
             case "foep_granted":
                 return Transition(to=PhaseName.FOERTIDSPENSION, on=on)
             case "reval_granted":
-                return Transition(to=PhaseName.REVALIDERING, on=on)
+                return Transition(to=PhaseName.REVALIDERING, on=on, data={"granted_on": on})
         return None
 
     def _plan(self, state: CaseState, view: RuleView) -> Obligation:
