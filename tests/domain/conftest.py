@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -80,8 +80,11 @@ def make_event(on: date, type: str, *, event_id: str, **fields: Any) -> CaseEven
     )
 
 
+CaseFactory = Callable[..., "CaseDriver"]
+
+
 @pytest.fixture
-def case(rulebook: Rulebook) -> Iterator[Any]:
+def case(rulebook: Rulebook) -> Iterator[CaseFactory]:
     def start(
         municipality: str,
         opened_on: date,

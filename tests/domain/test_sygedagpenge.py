@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from domain.case.model import ObligationStatus, PhaseName
+from tests.domain.conftest import CaseFactory
 
 D = date
 
 
-def test_standard_2015_category_2_requires_lae285_by_week_8(case):
+def test_standard_2015_category_2_requires_lae285_by_week_8(case: CaseFactory) -> None:
     """Under standard law before 2020 a category-2 case gets LÆ285 for the 1st follow-up."""
     c = case("thisted", D(2019, 3, 4), first_absence_day=D(2019, 3, 1))
     c.event(D(2019, 3, 5), "screened", category=2)
@@ -23,7 +24,7 @@ def test_standard_2015_category_2_requires_lae285_by_week_8(case):
     assert c.obligation("sdp.reassessment").due_on == D(2019, 8, 1)  # end of week 22
 
 
-def test_standard_2015_refuses_an_alternative_to_lae285(case):
+def test_standard_2015_refuses_an_alternative_to_lae285(case: CaseFactory) -> None:
     c = case("thisted", D(2019, 3, 4), first_absence_day=D(2019, 3, 1))
     refused = c.refused(D(2019, 3, 5), "screened", category=2, documentation="STATUSATTEST")
     assert refused.field == "documentation"
@@ -31,7 +32,7 @@ def test_standard_2015_refuses_an_alternative_to_lae285(case):
     assert "LAE285" in refused.reason
 
 
-def test_fk_2c_lets_jammerbugt_choose_a_statusattest(case):
+def test_fk_2c_lets_jammerbugt_choose_a_statusattest(case: CaseFactory) -> None:
     c = case("jammerbugt", D(2019, 3, 4), first_absence_day=D(2019, 3, 1))
     c.event(D(2019, 3, 5), "screened", category=3, documentation="STATUSATTEST")
     doc = c.obligation("sdp.documentation")
@@ -39,7 +40,7 @@ def test_fk_2c_lets_jammerbugt_choose_a_statusattest(case):
     assert doc.action is not None and doc.action.certificate == "STATUSATTEST"
 
 
-def test_fk_2c_starts_on_2018_01_01(case):
+def test_fk_2c_starts_on_2018_01_01(case: CaseFactory) -> None:
     """The day before the trial the alternative is refused; on its first day it is accepted."""
     before = case("jammerbugt", D(2017, 12, 20))
     assert before.refused(D(2017, 12, 31), "screened", category=2, documentation="NONE")
@@ -48,13 +49,13 @@ def test_fk_2c_starts_on_2018_01_01(case):
     assert "sdp.documentation" not in on.state.obligations
 
 
-def test_fk_2c_does_not_apply_outside_its_municipalities(case):
+def test_fk_2c_does_not_apply_outside_its_municipalities(case: CaseFactory) -> None:
     c = case("aalborg", D(2019, 3, 4))
     refused = c.refused(D(2019, 3, 5), "screened", category=2, documentation="NONE")
     assert "STANDARD_2015" in refused.reason
 
 
-def test_from_2020_lae285_is_a_choice_the_caseworker_must_make(case):
+def test_from_2020_lae285_is_a_choice_the_caseworker_must_make(case: CaseFactory) -> None:
     c = case("thisted", D(2020, 1, 6))
     refused = c.refused(D(2020, 1, 6), "screened", category=2)
     assert refused.field == "documentation"
@@ -64,7 +65,7 @@ def test_from_2020_lae285_is_a_choice_the_caseworker_must_make(case):
     assert c.obligation("sdp.followup.1").regime == "STANDARD_2020"
 
 
-def test_follow_ups_every_four_weeks_after_the_last_one(case):
+def test_follow_ups_every_four_weeks_after_the_last_one(case: CaseFactory) -> None:
     c = case("thisted", D(2019, 3, 4), first_absence_day=D(2019, 3, 1))
     c.event(D(2019, 3, 5), "screened", category=2)
     c.event(D(2019, 4, 20), "meeting_held", meeting="followup_conversation")
@@ -72,7 +73,7 @@ def test_follow_ups_every_four_weeks_after_the_last_one(case):
     assert c.obligation("sdp.followup.2").due_on == D(2019, 5, 18)
 
 
-def test_a_missed_follow_up_is_recorded_the_day_after_its_deadline(case):
+def test_a_missed_follow_up_is_recorded_the_day_after_its_deadline(case: CaseFactory) -> None:
     c = case("thisted", D(2019, 3, 4), first_absence_day=D(2019, 3, 1))
     c.event(D(2019, 3, 5), "screened", category=2).until(D(2019, 5, 1))
     record = c.obligation("sdp.followup.1")
@@ -85,7 +86,7 @@ def test_a_missed_follow_up_is_recorded_the_day_after_its_deadline(case):
     )
 
 
-def test_category_1_gets_no_lae285_and_only_the_first_follow_up(case):
+def test_category_1_gets_no_lae285_and_only_the_first_follow_up(case: CaseFactory) -> None:
     c = case("thisted", D(2019, 3, 4), first_absence_day=D(2019, 3, 1))
     c.event(D(2019, 3, 5), "screened", category=1)
     assert "sdp.documentation" not in c.state.obligations
@@ -93,7 +94,7 @@ def test_category_1_gets_no_lae285_and_only_the_first_follow_up(case):
     assert "sdp.followup.2" not in c.state.obligations
 
 
-def test_jaf_decision_meets_the_reassessment_and_changes_phase(case):
+def test_jaf_decision_meets_the_reassessment_and_changes_phase(case: CaseFactory) -> None:
     c = case("thisted", D(2019, 3, 4), first_absence_day=D(2019, 3, 1))
     c.event(D(2019, 3, 5), "screened", category=2)
     c.event(D(2019, 7, 25), "decision_made", decision="jaf_granted")
@@ -105,7 +106,7 @@ def test_jaf_decision_meets_the_reassessment_and_changes_phase(case):
     assert c.obligation("sdp.followup.1").status is ObligationStatus.MISSED  # stays on record
 
 
-def test_recovery_closes_the_case(case):
+def test_recovery_closes_the_case(case: CaseFactory) -> None:
     c = case("thisted", D(2019, 3, 4))
     c.event(D(2019, 3, 5), "screened", category=2)
     c.event(D(2019, 4, 1), "decision_made", decision="recovered")
@@ -113,31 +114,31 @@ def test_recovery_closes_the_case(case):
 
 
 class TestRefusals:
-    def test_event_dated_before_the_case_started(self, case):
+    def test_event_dated_before_the_case_started(self, case: CaseFactory) -> None:
         c = case("thisted", D(2019, 3, 4))
         refused = c.refused(D(2019, 3, 1), "screened", category=2)
         assert refused.field == "effective_date"
         assert "before the case was opened (2019-03-04)" in refused.reason
 
-    def test_unknown_certificate_type(self, case):
+    def test_unknown_certificate_type(self, case: CaseFactory) -> None:
         c = case("thisted", D(2019, 3, 4))
         refused = c.refused(D(2019, 3, 6), "certificate_received", certificate="LAE999")
         assert refused.field == "certificate"
         assert "unknown certificate type 'LAE999'" in refused.reason
 
-    def test_wrong_phase_meeting(self, case):
+    def test_wrong_phase_meeting(self, case: CaseFactory) -> None:
         c = case("thisted", D(2019, 3, 4))
         c.event(D(2019, 3, 5), "screened", category=2)
         refused = c.refused(D(2019, 3, 6), "meeting_held", meeting="rt_meeting")
         assert refused.field == "meeting"
         assert "does not belong to phase sygedagpenge" in refused.reason
 
-    def test_decision_before_screening(self, case):
+    def test_decision_before_screening(self, case: CaseFactory) -> None:
         c = case("thisted", D(2019, 3, 4))
         refused = c.refused(D(2019, 3, 6), "decision_made", decision="jaf_granted")
         assert "screened" in refused.reason
 
-    def test_unknown_assessment(self, case):
+    def test_unknown_assessment(self, case: CaseFactory) -> None:
         c = case("thisted", D(2019, 3, 4))
         refused = c.refused(D(2019, 3, 6), "assessment_recorded", fact="no.such.fact", value=True)
         assert refused.field == "fact"

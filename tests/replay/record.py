@@ -18,7 +18,7 @@ from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from domain.case.scenario import load_scenario
 from tests.helpers import new_worker
-from tests.workflows.driver import case_activities, drive, move_to, start_case
+from tests.workflows.driver import case_activities, case_handle, drive, move_to, start_case
 from workers.config import CaseflowConfig
 from workers.devserver import TIME_SKIPPING_FLAGS, resolve_temporal_bin
 from workers.temporal_client import data_converter
@@ -56,7 +56,7 @@ async def main() -> None:
                 for name in RECORDED:
                     scenario = load_scenario(SCENARIOS / f"{name}.yaml")
                     started = await start_case(env.client, scenario, worker.task_queue)
-                    handle = env.client.get_workflow_handle_for(CaseWorkflow.run, started.id)
+                    handle = case_handle(env.client, started.id)
                     await drive(env, handle, scenario.events)
                     assert scenario.until is not None
                     await move_to(env, handle, scenario.until)

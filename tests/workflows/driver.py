@@ -17,7 +17,13 @@ from activities.rulebook_activity import load_rule_slice
 from domain.case.events import CaseEvent
 from domain.case.model import TimelineEntry
 from domain.case.scenario import Scenario
-from workflows.case_models import CaseClock, CaseSnapshot, CaseWorkflowInput, ReportEventInput
+from workflows.case_models import (
+    CaseClock,
+    CaseSnapshot,
+    CaseWorkflowInput,
+    CaseWorkflowResult,
+    ReportEventInput,
+)
 from workflows.case_workflow import CaseWorkflow
 
 Handle = WorkflowHandle[CaseWorkflow, Any]
@@ -37,6 +43,11 @@ async def start_case(client: Client, scenario: Scenario, task_queue: str) -> Han
         id=f"case-test-{scenario.case.case_id}-{uuid.uuid4().hex[:8]}",
         task_queue=task_queue,
     )
+
+
+def case_handle(client: Client, workflow_id: str) -> Handle:
+    """A handle on the case's *current* run: it follows continue-as-new."""
+    return client.get_workflow_handle(workflow_id, result_type=CaseWorkflowResult)
 
 
 async def snapshot(handle: Handle) -> CaseSnapshot:

@@ -18,6 +18,7 @@ from tests.domain.conftest import make_event
 from tests.helpers import new_worker
 from tests.workflows.driver import (
     case_activities,
+    case_handle,
     comparable,
     drive,
     move_to,
@@ -48,7 +49,7 @@ async def test_workflow_tells_the_same_story_as_the_pure_core(
     assert not expected.refusals
     async with new_worker(client, CaseWorkflow, activities=case_activities(tmp_path)) as worker:
         handle = await start_case(client, scenario, worker.task_queue)
-        handle = client.get_workflow_handle_for(CaseWorkflow.run, handle.id)
+        handle = case_handle(client, handle.id)
         await drive(env, handle, scenario.events)
         assert scenario.until is not None
         final = await move_to(env, handle, scenario.until)
@@ -63,7 +64,7 @@ async def test_refused_events_leave_no_trace_and_the_case_goes_on(
     scenario = load_scenario(SCENARIOS / "thisted_sdp_standard_to_jaf.yaml")
     async with new_worker(client, CaseWorkflow, activities=case_activities(tmp_path)) as worker:
         started = await start_case(client, scenario, worker.task_queue)
-        handle = client.get_workflow_handle_for(CaseWorkflow.run, started.id)
+        handle = case_handle(client, started.id)
         await move_to(env, handle, D(2019, 3, 5))
         bad = {
             "effective_date": make_event(D(2019, 3, 1), "screened", event_id="b1", category=2),
@@ -115,7 +116,7 @@ async def test_a_worker_killed_mid_trajectory_resumes_without_duplicate_requests
     async with new_worker(client, CaseWorkflow, activities=case_activities(tmp_path)) as worker:
         queue = worker.task_queue
         started = await start_case(client, scenario, queue)
-        handle = client.get_workflow_handle_for(CaseWorkflow.run, started.id)
+        handle = case_handle(client, started.id)
         await drive(env, handle, events[:3])
     # The first worker is gone (its cache with it); a new one picks the case up from history.
     async with new_worker(
@@ -139,7 +140,7 @@ async def test_search_attributes_find_the_case_without_personal_data(
     scenario = load_scenario(SCENARIOS / "jammerbugt_fk2c_fk2a_across_2020.yaml")
     async with new_worker(client, CaseWorkflow, activities=case_activities(tmp_path)) as worker:
         started = await start_case(client, scenario, worker.task_queue)
-        handle = client.get_workflow_handle_for(CaseWorkflow.run, started.id)
+        handle = case_handle(client, started.id)
         await drive(env, handle, scenario.events[:1])
         description = await handle.describe()
     attributes = {k.name: v for k, v in description.typed_search_attributes}
