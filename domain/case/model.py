@@ -66,6 +66,14 @@ class PhaseName(StrEnum):
     REVALIDERING = "revalidering"
     FLEKSJOB = "fleksjob"
     FOERTIDSPENSION = "foertidspension"
+    MENTOR = "mentor"
+    KONTAKTFORLOEB = "kontaktforloeb"
+    PSYKOLOGBEHANDLING = "psykologbehandling"
+    MIKROLAAN_SCREENING = "mikrolaan_screening"
+    MIKROLAAN_COURSE = "mikrolaan_course"
+    MIKROLAAN_DECISION = "mikrolaan_decision"
+    MIKROLAAN_STARTUP = "mikrolaan_startup"
+    IVAERKSAETTERI = "ivaerksaetteri"
     CLOSED = "closed"
 
 
