@@ -16,7 +16,6 @@ small steps); `validate_event` never does, so a refused event leaves no trace.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -131,8 +130,8 @@ def open_case(start: CaseStart, rulebook: Rulebook) -> CaseState:
 
 def event_fingerprint(event: CaseEvent) -> str:
     """Content hash of an event, so a reused event id with other content is caught."""
-    payload = json.dumps(event.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    # Field order is the model's declaration order, so the JSON is canonical for a type.
+    return hashlib.sha256(event.model_dump_json().encode()).hexdigest()[:16]
 
 
 def validate_event(state: CaseState, event: CaseEvent, rulebook: Rulebook, today: date) -> None:
@@ -193,6 +192,7 @@ def handle_event(
         return first
     advance(state, rulebook, today)
     validate_event(state, event, rulebook, today)
+    state._next_wakeup = None
     phase = phase_for(state.phase)
     view = RuleView(rulebook, state, today)
     state.timeline.append(
@@ -235,14 +235,18 @@ def handle_event(
 def advance(state: CaseState, rulebook: Rulebook, today: date) -> None:
     """Bring the case up to `today`: regimes, obligations, missed deadlines, actions."""
     today = max(today, state.today)
+    if state._next_wakeup is not None and today == state.today:
+        return  # nothing changed since the last step on this day: advancing is idempotent
     if state.closed:
         state.today = today
         return
     view = RuleView(rulebook, state, today)
     _note_regimes(state, rulebook, today)
     phase = phase_for(state.phase)
-    _reconcile(state, phase.obligations(state, view), today)
+    obligations = phase.obligations(state, view)
+    _reconcile(state, obligations, today)
     state.today = today
+    state._next_wakeup = (_next_wakeup(state, rulebook, view, obligations),)
 
 
 def record_action(state: CaseState, obligation_id: str, receipt: ActionReceipt) -> None:
@@ -320,14 +324,24 @@ def next_wakeup(state: CaseState, rulebook: Rulebook) -> date | None:
     """The next day on which something can happen without an event, or None."""
     if state.closed:
         return None
+    if state._next_wakeup is not None:
+        return state._next_wakeup[0]
+    view = RuleView(rulebook, state, state.today)
+    return _next_wakeup(state, rulebook, view, phase_for(state.phase).obligations(state, view))
+
+
+def _next_wakeup(
+    state: CaseState, rulebook: Rulebook, view: RuleView, obligations: list[Obligation]
+) -> date | None:
+    if state.closed:
+        return None
     today = state.today
     candidates: list[date] = []
     for record in state.obligations.values():
         if record.status is ObligationStatus.OPEN and record.due_on >= today:
             candidates.append(record.due_on + timedelta(days=1))
-    view = RuleView(rulebook, state, today)
     phase = phase_for(state.phase)
-    for obligation in phase.obligations(state, view):
+    for obligation in obligations:
         if obligation.opens_on > today:
             candidates.append(obligation.opens_on)
     candidates += [d for d in phase.wakeups(state, view) if d > today]

@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictFloat,
     StrictInt,
@@ -250,6 +251,9 @@ class CaseState(BaseModel):
     """Operational practice (see domain/case/operations.py); not law."""
     reform: str | None = None
     """A named hypothetical reform (what-if runs only); None under the law in force."""
+
+    _next_wakeup: tuple[date | None] | None = PrivateAttr(default=None)
+    """The engine's answer to "when next?", valid until the case changes (not serialised)."""
 
     @property
     def closed(self) -> bool:

@@ -7,6 +7,7 @@ reads files and a replay sees the same values.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -25,6 +26,7 @@ class OperationalSettings(BaseModel):
     ly_reassessment_preparation_weeks: int = Field(ge=0)
 
 
+@lru_cache(maxsize=8)
 def load_operational_settings(path: Path | None = None) -> OperationalSettings:
     with (path or _DEFAULTS).open(encoding="utf-8") as handle:
         return OperationalSettings.model_validate(yaml.safe_load(handle))

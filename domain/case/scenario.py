@@ -84,9 +84,21 @@ def simulated_receipt(obligation_id: str, on: date) -> ActionReceipt:
     return ActionReceipt(reference=f"sim-{obligation_id}", performed_on=on)
 
 
+_SLICED: dict[tuple[str, str], Rulebook] = {}
+
+
+def sliced(rulebook: Rulebook, municipality: str) -> Rulebook:
+    """The municipality's slice, as a workflow gets it (same hash), compiled once."""
+    key = (rulebook.content_hash, municipality)
+    rules = _SLICED.get(key)
+    if rules is None:
+        rules = _SLICED[key] = Rulebook.from_slice(rulebook.slice_for(municipality))
+    return rules
+
+
 def run_scenario(scenario: Scenario, rulebook: Rulebook) -> ScenarioResult:
     """Run in the order the workflow does: wake-ups up to each event, then the event."""
-    rules = Rulebook.from_slice(rulebook.slice_for(scenario.case.municipality))
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
     state = engine.open_case(scenario.case, rules)
     engine.note_rulebook(state, rules.content_hash, state.today)
     _perform(state)
