@@ -12,7 +12,8 @@ import asyncio
 from pydantic import BaseModel
 from temporalio import activity
 
-from domain.rulebook import RuleSlice, load_rulebook
+from domain.rulebook import load_rulebook
+from domain.rulebook.packed import PackedRuleSlice, pack
 
 __all__ = ["LOAD_RULE_SLICE", "RuleSliceRequest", "load_rule_slice"]
 
@@ -24,7 +25,7 @@ class RuleSliceRequest(BaseModel):
 
 
 @activity.defn(name=LOAD_RULE_SLICE)
-async def load_rule_slice(request: RuleSliceRequest) -> RuleSlice:
+async def load_rule_slice(request: RuleSliceRequest) -> PackedRuleSlice:
     # The first load parses YAML (well under a second); keep it off the event loop.
     rulebook = await asyncio.to_thread(load_rulebook)
-    return rulebook.slice_for(request.municipality)
+    return pack(rulebook.slice_for(request.municipality))

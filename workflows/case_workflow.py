@@ -42,7 +42,8 @@ with workflow.unsafe.imports_passed_through():
         ObligationStatus,
         TimelineEntry,
     )
-    from domain.rulebook import Rulebook, RuleSlice
+    from domain.rulebook import Rulebook
+    from domain.rulebook.packed import PackedRuleSlice, compiled
     from workflows import search_attributes as sa
     from workflows.case_models import (
         CaseClock,
@@ -94,11 +95,11 @@ class CaseWorkflow:
         rule_slice = await workflow.execute_local_activity(
             LOAD_RULE_SLICE,
             RuleSliceRequest(municipality=municipality),
-            result_type=RuleSlice,
+            result_type=PackedRuleSlice,
             start_to_close_timeout=timedelta(seconds=30),
             summary=f"Rule slice for {municipality}",
         )
-        self._rules = rules = Rulebook.from_slice(rule_slice)
+        self._rules = rules = compiled(rule_slice)
         if input.state is not None:
             state = input.state
         else:
@@ -214,12 +215,15 @@ class CaseWorkflow:
 
     @workflow.update
     async def report_event(self, input: ReportEventInput) -> ReportEventResult:
+        # An event may arrive in the same task as the start, before the rules are loaded.
+        await workflow.wait_condition(lambda: self._state is not None and self._rules is not None)
         state, rules = self._ready()
         async with self._lock:
             try:
                 receipt = engine.handle_event(state, input.event, rules, self._today())
             except EventRefused as error:
-                # Only reachable if the case moved on between validation and handling.
+                # Reachable only if the case moved on between validation and handling, or
+                # the event came while the case was starting (the validator let it through).
                 raise _refusal(error) from None
             await self._perform_actions(state)
             self._publish(state)
@@ -228,7 +232,9 @@ class CaseWorkflow:
 
     @report_event.validator
     def validate_report_event(self, input: ReportEventInput) -> None:
-        state, rules = self._ready()
+        if self._state is None or self._rules is None:
+            return  # still starting: the handler validates once the case is loaded
+        state, rules = self._state, self._rules
         first = state.events.get(input.event.event_id)
         if first is not None:
             if first.fingerprint != engine.event_fingerprint(input.event):

@@ -1,0 +1,219 @@
+"""Benchmark of the trajectory engine (a script, not a test): `python -m tests.bench.bench_engine`.
+
+Prints:
+1. Pure core: case-years simulated per second on one core (the scenario runner, no I/O).
+2. Workflows: N cases driven through one virtual year each, concurrently, on a real dev
+   server with per-workflow time skipping — wall time, and the ratio against a bare
+   workflow doing the same number of timers, activities and updates in the same run
+   (floor: ratio >= 0.8, i.e. caseflow's own overhead at most 25 %).
+3. History events per case-year and the largest single run's history (floor: <= 300).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHistory
+from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+
+from domain.case.events import CaseEvent
+from domain.case.scenario import Scenario, load_scenario, run_scenario
+from domain.rulebook import load_rulebook
+from tests.bench.bare_workflow import BarePlan, BareWorkflow, bench_noop
+from tests.helpers import new_worker
+from tests.replay.record import histories_of
+from tests.workflows.driver import case_activities, case_handle, report, start_case
+from workers.config import CaseflowConfig
+from workers.devserver import TIME_SKIPPING_FLAGS, resolve_temporal_bin
+from workers.temporal_client import data_converter
+from workflows.case_workflow import CaseWorkflow
+from workflows.search_attributes import dev_server_flags
+
+SCENARIO = Path(__file__).parent.parent / "scenarios" / "thisted_sdp_standard_to_jaf.yaml"
+# Municipalities where the scenario's events are valid as written (no FK-2.c choice needed).
+MUNICIPALITIES = ("thisted", "aalborg", "frederikshavn", "hjoerring", "broenderslev", "laesoe")
+
+
+def year_scenario(index: int) -> Scenario:
+    base = load_scenario(SCENARIO)
+    case = base.case.model_copy(
+        update={
+            "case_id": f"BENCH-{index:05d}",
+            "municipality": MUNICIPALITIES[index % len(MUNICIPALITIES)],
+        }
+    )
+    return base.model_copy(
+        update={"case": case, "until": base.case.opened_on + timedelta(days=365)}
+    )
+
+
+def bench_pure(seconds: float = 3.0) -> float:
+    rulebook = load_rulebook()
+    scenarios = [year_scenario(i) for i in range(len(MUNICIPALITIES))]
+    for scenario in scenarios:
+        run_scenario(scenario, rulebook)
+    runs, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for scenario in scenarios:
+            run_scenario(scenario, rulebook)
+            runs += 1
+    return runs / (time.perf_counter() - started)  # one scenario = one case-year
+
+
+# --- drivers ---------------------------------------------------------------------------
+
+
+async def drive_case(env: WorkflowEnvironment, scenario: Scenario, queue: str) -> str:
+    """Drive a case exactly as `drive_bare` drives the baseline: same calls, same dates."""
+    started = await start_case(env.client, scenario, queue)
+    handle = case_handle(env.client, started.id)
+    current = scenario.case.opened_on
+    extra = timedelta(hours=12)  # land at noon, away from the case's day-boundary timers
+    for event in scenario.events:
+        if event.effective_date > current:
+            await env.fast_forward(
+                handle, timedelta(days=(event.effective_date - current).days) + extra
+            )
+            current, extra = event.effective_date, timedelta(0)
+        await report(handle, event)
+    assert scenario.until is not None
+    await env.fast_forward(handle, timedelta(days=(scenario.until - current).days))
+    return started.id
+
+
+async def drive_bare(
+    env: WorkflowEnvironment, scenario: Scenario, plan: BarePlan, queue: str, index: int
+) -> None:
+    handle = await env.client.start_workflow(
+        BareWorkflow.run, plan, id=f"bare-{index:05d}-{time.time_ns()}", task_queue=queue
+    )
+    current = scenario.case.opened_on
+    extra = timedelta(hours=12)
+    events: list[CaseEvent] = list(scenario.events)
+    for event in events:
+        if event.effective_date > current:
+            await env.fast_forward(
+                handle, timedelta(days=(event.effective_date - current).days) + extra
+            )
+            current, extra = event.effective_date, timedelta(0)
+        await handle.execute_update(BareWorkflow.report_event, event.model_dump(mode="json"))
+    assert scenario.until is not None
+    await env.fast_forward(handle, timedelta(days=(scenario.until - current).days))
+
+
+async def gather_limited(limit: int, coroutines: list[Any]) -> list[Any]:
+    semaphore = asyncio.Semaphore(limit)
+
+    async def run(coroutine: Any) -> Any:
+        async with semaphore:
+            return await coroutine
+
+    return await asyncio.gather(*(run(c) for c in coroutines))
+
+
+async def history_shape(client: Client, workflow_id: str) -> tuple[int, int, int, int, int]:
+    """(events in all runs, largest run, timers, activities, updates) of one case."""
+    total = largest = timers = activities = updates = 0
+    for history_json in await histories_of(client, workflow_id):
+        history = WorkflowHistory.from_json(workflow_id, history_json)
+        total += len(history.events)
+        largest = max(largest, len(history.events))
+        for event in history.events:
+            if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
+                timers += 1
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                activities += 1
+            elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+                updates += 1
+    return total, largest, timers, activities, updates
+
+
+async def bench_workflows(cases: int, concurrency: int) -> None:
+    env = await WorkflowEnvironment.start_time_skipping_v2(
+        ts_config=TimeSkippingConfig(enabled=False),
+        dev_server_existing_path=str(resolve_temporal_bin(CaseflowConfig())),
+        dev_server_extra_args=[*TIME_SKIPPING_FLAGS, *dev_server_flags()],
+        data_converter=data_converter(),
+    )
+    try:
+        with tempfile.TemporaryDirectory() as data_dir:
+            async with new_worker(
+                env.client,
+                CaseWorkflow,
+                BareWorkflow,
+                activities=[*case_activities(Path(data_dir)), bench_noop],
+                max_concurrent_workflow_tasks=100,
+            ) as worker:
+                scenarios = [year_scenario(i) for i in range(cases)]
+                probe_id = await drive_case(env, scenarios[0], worker.task_queue)
+                total, largest, timers, activities, updates = await history_shape(
+                    env.client, probe_id
+                )
+                days = sorted(
+                    {
+                        (e.effective_date - scenarios[0].case.opened_on).days
+                        for e in scenarios[0].events
+                    }
+                )
+                spread = [round(365 * (i + 1) / (timers + 1)) for i in range(timers)]
+                plan = BarePlan(
+                    opened_on=scenarios[0].case.opened_on,
+                    timer_days=sorted(set(spread) | set(days))[:timers],
+                    activities_per_update=max(1, round(activities / max(1, updates))),
+                )
+                print(
+                    f"one case-year: {total} history events in all runs (floor <= 300), "
+                    f"largest run {largest}; {timers} timers, {activities} activities, "
+                    f"{updates} updates"
+                )
+                started = time.perf_counter()
+                await gather_limited(
+                    concurrency,
+                    [drive_case(env, s, worker.task_queue) for s in scenarios[1:]],
+                )
+                case_wall = time.perf_counter() - started
+                started = time.perf_counter()
+                await gather_limited(
+                    concurrency,
+                    [
+                        drive_bare(env, s, plan, worker.task_queue, i)
+                        for i, s in enumerate(scenarios[1:])
+                    ],
+                )
+                bare_wall = time.perf_counter() - started
+        n = cases - 1
+        print(
+            f"{n} case workflows x 1 virtual year: {case_wall:.1f} s "
+            f"({n / case_wall:.1f} case-years/s)"
+        )
+        print(f"{n} bare workflows, same timers/activities/updates: {bare_wall:.1f} s")
+        print(f"ratio bare/case = {bare_wall / case_wall:.2f} (floor >= 0.8)")
+    finally:
+        await env.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--skip-workflows", action="store_true")
+    args = parser.parse_args()
+    rates = [bench_pure(2.0) for _ in range(3)]
+    print(
+        f"pure core: {statistics.median(rates):,.0f} case-years/s on one core "
+        f"(median of 3; floor 2,000)"
+    )
+    if not args.skip_workflows:
+        asyncio.run(bench_workflows(args.cases, args.concurrency))
+
+
+if __name__ == "__main__":
+    main()
