@@ -112,6 +112,15 @@ class CaseflowConfig(BaseModel):
     activity_http_token: str | None = None
     """Bearer token for the integration endpoint (set it in the environment, not in files)."""
 
+    gateway_tokens_file: Path | None = None
+    """YAML/JSON file of the gateway's API clients: sha256(token) -> client name,
+    municipalities, scopes (see workers/auth.py). Unset: every API call is refused (401),
+    except under `caseflow up`, which writes a dev token file into the data dir."""
+
+    demo_features: bool = False
+    """Dev-stack-only gateway features: simulated case clocks and fast-forwarding a case.
+    `caseflow up` turns it on; `caseflow gateway` leaves it off unless set explicitly."""
+
     temporal_bin: Path | None = None
     """Explicit path of the `temporal` CLI; default: next to the Python interpreter, then PATH."""
 

@@ -1,7 +1,8 @@
 """The gateway application factory.
 
-API routers are added in `api_routers()`; health probes, the shared Temporal client and
-the config are wired here so every router gets them the same way (`workers.gateway.deps`).
+API routers are added in `api_routers()`; health probes, the shared Temporal client, the
+config, the token verifier, the rulebook and the payload codec are wired here so every
+router gets them the same way (`workers.gateway.deps`).
 """
 
 from __future__ import annotations
@@ -10,21 +11,53 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
+from temporalio.converter import PayloadCodec
 from temporalio.runtime import Runtime
 
+from domain.rulebook import Rulebook, load_rulebook
+from workers.auth import NoTokens, TokenFileStore, TokenVerifier
 from workers.config import CaseflowConfig
-from workers.gateway import health
+from workers.gateway import cases, codec_endpoint, health
+from workers.gateway.errors import (
+    MAX_CODEC_BODY,
+    MAX_EVENT_BODY,
+    BodyLimit,
+    install_error_handlers,
+)
+from workers.logging_setup import get_logger
 from workers.temporal_client import connect
+
+log = get_logger(__name__)
 
 
 def api_routers() -> list[APIRouter]:
-    """The gateway's API routers (case events, timelines, codec endpoint, ...).
+    """The gateway's API routers; each reads the client/config through `deps`."""
+    return [cases.router, codec_endpoint.router]
 
-    Empty until the gateway API issue lands; each router is included with its own prefix
-    and tags, and reads the client/config through `workers.gateway.deps`.
+
+def _body_limit(path: str) -> int | None:
+    if path.startswith("/codec/"):
+        return MAX_CODEC_BODY
+    if path.startswith("/v1/"):
+        return MAX_EVENT_BODY
+    return None
+
+
+def token_verifier(config: CaseflowConfig, rules: Rulebook) -> TokenVerifier:
+    """The token file store, or a verifier that lets nobody in when none is configured.
+
+    Raises:
+        TokenFileError: the configured file is missing or invalid (start-up stops).
     """
-    return []
+    if config.gateway_tokens_file is None:
+        log.warning(
+            "no gateway token file configured; every API call will be refused",
+            setting="CASEFLOW_GATEWAY_TOKENS_FILE",
+        )
+        return NoTokens()
+    return TokenFileStore(config.gateway_tokens_file, lambda m: rules.municipality(str(m)).id)
 
 
 def create_app(
@@ -32,15 +65,22 @@ def create_app(
     *,
     client: Client | None = None,
     runtime: Runtime | None = None,
+    verifier: TokenVerifier | None = None,
+    codec: PayloadCodec | None = None,
 ) -> FastAPI:
     """Build the gateway app.
 
     Args:
-        config: namespace and Temporal address.
+        config: namespace, Temporal address, token file, demo features.
         client: an existing client (`caseflow up` shares its worker's, tests pass the test
             environment's). If None, a lazy client is created at start-up, so the gateway
             comes up and reports "not ready" instead of crashing while Temporal is down.
         runtime: Temporal runtime for the lazily created client.
+        verifier: who may call the API; default: `config.gateway_tokens_file` (an OIDC/JWT
+            verifier can be passed instead).
+        codec: the payload codec behind `/codec/*`; default: the one on the Temporal
+            client's data converter, so the endpoint decodes exactly what the client
+            encodes (same keys, same rotation) without a second key configuration.
     """
 
     @asynccontextmanager
@@ -52,12 +92,30 @@ def create_app(
     app = FastAPI(
         title="caseflow gateway",
         summary="Caseworker systems report case events; operators read timelines.",
+        description="Every `/v1` and `/codec` call needs `Authorization: Bearer <token>`. "
+        "A client sees only its own municipalities' cases; another municipality's case "
+        "answers 404. Errors are `{error, field, reason}`.",
         version="0.1.0",
         lifespan=lifespan,
     )
+    rules = load_rulebook()
     app.state.config = config
     app.state.temporal_client = client
+    app.state.rulebook = rules
+    app.state.token_verifier = verifier or token_verifier(config, rules)
+    app.state.payload_codec = codec
+    install_error_handlers(app)
     app.include_router(health.router)
     for router in api_routers():
         app.include_router(router)
+    # The Temporal Web UI calls /codec from the browser, from its own origin.
+    ui_origins = [f"http://127.0.0.1:{config.ui_port}", f"http://localhost:{config.ui_port}"]
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=ui_origins,
+        allow_methods=["POST", "GET", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Namespace"],
+        allow_credentials=True,
+    )
+    app.add_middleware(BodyLimit, limits=_body_limit)
     return app

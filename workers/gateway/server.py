@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import Iterator
+from typing import TextIO
 
 import uvicorn
 from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 
+from workers.auth import ensure_dev_tokens
 from workers.config import CaseflowConfig
 from workers.gateway.app import create_app
 from workers.logging_setup import configure_logging, get_logger
@@ -44,6 +47,24 @@ def build_server(app: FastAPI, config: CaseflowConfig) -> uvicorn.Server:
     return _Server(uv_config)
 
 
+def with_dev_tokens(config: CaseflowConfig, out: TextIO | None = None) -> CaseflowConfig:
+    """On the dev stack without a token file: create one in the data dir (first start
+    only) and point the config at it, so `caseflow up` works out of the box while the API
+    still needs a token. Production gateways (demo features off) never get one."""
+    if config.gateway_tokens_file is not None or not config.demo_features:
+        return config
+    tokens_file, token_file, created = ensure_dev_tokens(config.data_dir)
+    if created:
+        print(
+            f"Gateway dev token written to {token_file.resolve()}\n"
+            f"  export CASEFLOW_GATEWAY_TOKEN=$(cat {token_file.resolve()})",
+            file=out or sys.stderr,
+            flush=True,
+        )
+    log.info("gateway dev tokens", tokens_file=str(tokens_file), token_file=str(token_file))
+    return config.model_copy(update={"gateway_tokens_file": tokens_file})
+
+
 async def _serve(server: uvicorn.Server) -> None:
     try:
         await server.serve()
@@ -61,6 +82,7 @@ async def run_gateway(
     runtime: Runtime | None = None,
 ) -> None:
     """Serve until `stop` is set. Raises RuntimeError if the server stops on its own."""
+    config = with_dev_tokens(config)
     server = build_server(create_app(config, client=client, runtime=runtime), config)
     serving = asyncio.create_task(_serve(server))
     stopping = asyncio.create_task(stop.wait())

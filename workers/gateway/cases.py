@@ -1,0 +1,527 @@
+"""The case API: start a case, report events, read a case and its timeline, list cases.
+
+A case is addressed as `/v1/cases/{municipality}/{case_id}`; the workflow id
+(`case-<kommune code>-<case id>`) is derived from it, never taken from the caller. Access
+is checked before Temporal is asked anything: a case of a municipality the client does
+not serve answers exactly like a case that does not exist (404), so a client cannot probe
+other municipalities' case ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Body, Query
+from temporalio.client import (
+    Client,
+    WorkflowExecution,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.case import engine
+from domain.case.engine import CaseStart, EventRefused
+from domain.case.events import CaseEvent
+from domain.case.model import PhaseName
+from domain.rulebook import Rulebook
+from domain.rulebook.model import Municipality
+from workers.auth import Principal
+from workers.gateway.deps import AppConfig, Reader, Rules, TemporalClient, Writer
+from workers.gateway.errors import ApiError, error_responses
+from workers.gateway.listing import CaseFilter, build_query
+from workers.gateway.models import (
+    AdvanceRequest,
+    AdvanceResult,
+    CaseList,
+    CaseListItem,
+    CaseStarted,
+    EventAccepted,
+    StartCaseRequest,
+    Timeline,
+    TimelineItem,
+)
+from workers.gateway.timeskip import FastForwardFailed, fast_forward, virtual_now
+from workers.logging_setup import get_logger
+from workflows import search_attributes as sa
+from workflows.case_models import (
+    CaseClock,
+    CaseSnapshot,
+    CaseWorkflowInput,
+    ReportEventInput,
+    workflow_id_for,
+)
+from workflows.case_workflow import EVENT_REFUSED, CaseWorkflow
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"])
+log = get_logger(__name__)
+
+T = TypeVar("T")
+
+NOT_READY_WAIT = 10.0
+"""Seconds a call waits for a just-started case to load its rules before answering 503."""
+CATCH_UP_WAIT = 60.0
+"""Seconds `advance` waits for the case to handle every deadline up to the new day."""
+
+_NOT_FOUND = "no such case"
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, "not_found", _NOT_FOUND)
+
+
+def _resolve(rules: Rulebook, who: Principal, municipality: str) -> Municipality:
+    """The municipality named in a case URL, if the client serves it; else 404 (no leak)."""
+    try:
+        found = rules.municipality(municipality)
+    except LookupError:
+        raise _not_found() from None
+    if not who.may_see(found.id):
+        raise _not_found()
+    return found
+
+
+def _workflow_id(rules: Rulebook, who: Principal, municipality: str, case_id: str) -> str:
+    found = _resolve(rules, who, municipality)
+    return workflow_id_for(str(found.code), case_id)
+
+
+def _handle(client: Client, workflow_id: str) -> WorkflowHandle[CaseWorkflow, Any]:
+    # No run id: the handle follows the case across continue-as-new.
+    return client.get_workflow_handle_for(CaseWorkflow.run, workflow_id)
+
+
+def _rpc_error(error: RPCError) -> ApiError:
+    if error.status == RPCStatusCode.NOT_FOUND:
+        return _not_found()
+    log.warning("temporal call failed", status=error.status.name)
+    return ApiError(503, "unavailable", "the case store did not answer; retry later")
+
+
+async def _when_ready(call: Callable[[], Awaitable[T]]) -> T:
+    """Run a query/update, retrying while the case is still starting (CaseNotReady)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + NOT_READY_WAIT
+    delay = 0.02
+    while True:
+        try:
+            return await call()
+        except WorkflowQueryFailedError:
+            # The case's queries fail only while it is starting (CaseNotReady). The
+            # message cannot tell us: with the payload codec it is encoded.
+            if loop.time() > deadline:
+                raise
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            if not (isinstance(cause, ApplicationError) and cause.type == "CaseNotReady"):
+                raise
+            if loop.time() > deadline:
+                raise
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
+async def _snapshot(client: Client, workflow_id: str) -> CaseSnapshot:
+    handle = _handle(client, workflow_id)
+    try:
+        return await _when_ready(lambda: handle.query(CaseWorkflow.case))
+    except RPCError as error:
+        raise _rpc_error(error) from None
+    except WorkflowQueryFailedError:
+        raise ApiError(503, "case_not_ready", "the case is still starting; retry") from None
+
+
+# --- start -------------------------------------------------------------------------------
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CaseStarted,
+    summary="Start a case",
+    description="Opens the case's workflow. The input is checked with the case core's own "
+    "rules first (municipality, target group, facts, phase entry data), so a refused start "
+    "leaves nothing behind in Temporal.",
+    responses=error_responses(401, 403, 409, 413, 422, 503),
+)
+async def start_case(
+    *,
+    body: StartCaseRequest,
+    who: Writer,
+    client: TemporalClient,
+    config: AppConfig,
+    rules: Rules,
+) -> CaseStarted:
+    try:
+        municipality = rules.municipality(body.municipality)
+    except LookupError:
+        raise ApiError(422, "invalid_request", "unknown municipality", "municipality") from None
+    if not who.may_see(municipality.id):
+        raise ApiError(
+            403, "forbidden", "this client may not start cases in that municipality", "municipality"
+        )
+    if body.legal_anchor is not None and not config.demo_features:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "a simulated clock is only available in the embedded dev stack",
+            "legal_anchor",
+        )
+    start = CaseStart(
+        case_id=body.case_id,
+        municipality=municipality.id,
+        opened_on=body.opened_on,
+        phase=body.phase,
+        target_group=body.target_group,
+        facts=body.facts,
+        entry=body.entry,
+    )
+    _check_start(start, rules)
+    workflow_id = workflow_id_for(str(municipality.code), body.case_id)
+    try:
+        await client.start_workflow(
+            CaseWorkflow.run,
+            CaseWorkflowInput(start=start, clock=CaseClock(legal_anchor=body.legal_anchor)),
+            id=workflow_id,
+            task_queue=config.task_queue,
+            # A case id is used once per municipality, also after the case has closed.
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            # Set at start so the case is listed (and filterable) before its first task.
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(sa.CASE_MUNICIPALITY, municipality.id),
+                    SearchAttributePair(sa.CASE_PHASE, body.phase.value),
+                ]
+            ),
+            static_summary=f"Case {body.case_id} ({municipality.name}, {body.phase.value})",
+        )
+    except WorkflowAlreadyStartedError:
+        raise ApiError(409, "case_exists", "a case with this id exists", "case_id") from None
+    except RPCError as error:
+        raise _rpc_error(error) from None
+    log.info("case started", workflow_id=workflow_id, client=who.client)
+    return CaseStarted(workflow_id=workflow_id, case=await _snapshot(client, workflow_id))
+
+
+def _check_start(start: CaseStart, rules: Rulebook) -> None:
+    """Open the case on a scratch copy with the real core: the workflow would refuse the
+    same input, but only after it had been started (and then failed) in Temporal."""
+    try:
+        engine.open_case(start, rules)
+    except EventRefused as refused:
+        # The core names a fact check `fact`; in this request the facts are `facts`.
+        field = "facts" if refused.field == "fact" else refused.field
+        raise ApiError(422, "invalid_request", refused.reason, field) from None
+    except (KeyError, TypeError, ValueError) as error:
+        # Phase entry data the phase could not use (missing key, wrong type).
+        reason = f"phase entry data not usable: {type(error).__name__}"
+        if isinstance(error, KeyError) and error.args:
+            reason = f"phase entry data needs {error.args[0]!s}"
+        raise ApiError(422, "invalid_request", reason, "entry") from None
+
+
+# --- events ------------------------------------------------------------------------------
+
+EventBody = Annotated[
+    CaseEvent,
+    Body(
+        openapi_examples={
+            "screened": {
+                "summary": "Screening",
+                "value": {
+                    "type": "screened",
+                    "event_id": "evt-0001",
+                    "effective_date": "2019-03-05",
+                    "category": 2,
+                },
+            },
+            "meeting": {
+                "summary": "Follow-up conversation held",
+                "value": {
+                    "type": "meeting_held",
+                    "event_id": "evt-0002",
+                    "effective_date": "2019-04-23",
+                    "meeting": "followup_conversation",
+                    "form": "personal",
+                },
+            },
+        }
+    ),
+]
+
+
+@router.post(
+    "/{municipality}/{case_id}/events",
+    response_model=EventAccepted,
+    summary="Report an event",
+    description="Runs the case workflow's `report_event` update. Accepted: the receipt and "
+    "the case after the event. Refused by the case (wrong phase, date before the case "
+    "start, ...): 422 with `field` and `reason`, and the case is unchanged. The same "
+    "`event_id` again returns the first receipt; the same id with other content is 409.",
+    responses=error_responses(401, 403, 404, 409, 413, 422, 503),
+)
+async def report_event(
+    *,
+    municipality: str,
+    case_id: str,
+    event: EventBody,
+    who: Writer,
+    client: TemporalClient,
+    rules: Rules,
+) -> EventAccepted:
+    workflow_id = _workflow_id(rules, who, municipality, case_id)
+    handle = _handle(client, workflow_id)
+    try:
+        result = await _when_ready(
+            lambda: handle.execute_update(CaseWorkflow.report_event, ReportEventInput(event=event))
+        )
+    except WorkflowUpdateFailedError as error:
+        raise _refused(error) from None
+    except RPCError as error:
+        raise _rpc_error(error) from None
+    return EventAccepted(workflow_id=workflow_id, receipt=result.receipt, case=result.case)
+
+
+def _refused(error: WorkflowUpdateFailedError) -> ApiError:
+    cause = error.cause
+    if isinstance(cause, ApplicationError) and cause.type == EVENT_REFUSED:
+        detail = cause.details[0] if cause.details else {}
+        field = str(detail.get("field", "")) if isinstance(detail, dict) else ""
+        reason = str(detail.get("reason", cause.message)) if isinstance(detail, dict) else ""
+        # The workflow refuses a reused event id (with other content) on `event_id`:
+        # that is a conflict with an earlier request, not bad input.
+        if field == "event_id":
+            return ApiError(409, "event_id_conflict", reason, field)
+        return ApiError(422, "event_refused", reason, field or None)
+    if isinstance(cause, ApplicationError) and cause.type == "CaseNotReady":
+        return ApiError(503, "case_not_ready", "the case is still starting; retry")
+    log.warning("event update failed", cause=type(cause).__name__)
+    return ApiError(503, "unavailable", "the event could not be handled; retry later")
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/{municipality}/{case_id}",
+    response_model=CaseSnapshot,
+    summary="Show a case",
+    description="Phase, facts, open obligations (due date, citations, regime, reason), "
+    "overdue obligations. Closed cases are answered too (Temporal replays their history).",
+    responses=error_responses(401, 403, 404, 503),
+)
+async def show_case(
+    *, municipality: str, case_id: str, who: Reader, client: TemporalClient, rules: Rules
+) -> CaseSnapshot:
+    return await _snapshot(client, _workflow_id(rules, who, municipality, case_id))
+
+
+@router.get(
+    "/{municipality}/{case_id}/timeline",
+    response_model=Timeline,
+    summary="A case's timeline",
+    description="Every step of the case with its date, kind, summary, legal citations and "
+    "the regime that produced it. Works for closed cases.",
+    responses=error_responses(401, 403, 404, 503),
+)
+async def case_timeline(
+    *, municipality: str, case_id: str, who: Reader, client: TemporalClient, rules: Rules
+) -> Timeline:
+    found = _resolve(rules, who, municipality)
+    workflow_id = workflow_id_for(str(found.code), case_id)
+    handle = _handle(client, workflow_id)
+    try:
+        entries = await _when_ready(lambda: handle.query(CaseWorkflow.timeline))
+    except RPCError as error:
+        raise _rpc_error(error) from None
+    except WorkflowQueryFailedError:
+        raise ApiError(503, "case_not_ready", "the case is still starting; retry") from None
+    return Timeline(
+        workflow_id=workflow_id,
+        case_id=case_id,
+        municipality=found.id,
+        entries=[
+            TimelineItem(
+                date=e.on,
+                kind=e.kind,
+                subject=e.subject,
+                summary=e.summary,
+                citations=list(e.citations),
+                regime=e.regime,
+                phase=e.phase,
+            )
+            for e in entries
+        ],
+    )
+
+
+@router.get(
+    "",
+    response_model=CaseList,
+    summary="List cases",
+    description="Cases by search attributes (nothing personal), newest first, paged. Only "
+    "the client's municipalities are ever listed.",
+    responses=error_responses(401, 403, 422, 503),
+)
+async def list_cases(
+    *,
+    who: Reader,
+    client: TemporalClient,
+    rules: Rules,
+    municipality: Annotated[str | None, Query(description="Id, name or code")] = None,
+    phase: PhaseName | None = None,
+    target_group: Annotated[str | None, Query(description="Code or alias")] = None,
+    regime: Annotated[str | None, Query(description="e.g. STANDARD_2020, TRIAL:FK-2.a.2")] = None,
+    overdue: bool | None = None,
+    deadline_before: Annotated[
+        date | None, Query(description="Next deadline strictly before this day")
+    ] = None,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    next_page_token: str | None = None,
+) -> CaseList:
+    allowed: set[str] | None = None if who.all_municipalities else set(who.municipalities)
+    if municipality is not None:
+        try:
+            wanted = rules.municipality(municipality).id
+        except LookupError:
+            raise ApiError(422, "invalid_request", "unknown municipality", "municipality") from None
+        # Asking for another municipality's cases lists nothing (as if there were none).
+        if allowed is not None and wanted not in allowed:
+            return CaseList(items=[], next_page_token=None)
+        allowed = {wanted}
+    group: str | None = None
+    if target_group is not None:
+        try:
+            group = rules.target_group(target_group).code
+        except LookupError:
+            raise ApiError(422, "invalid_request", "unknown target group", "target_group") from None
+    try:
+        query = build_query(
+            CaseFilter(
+                municipalities=allowed,
+                phase=phase.value if phase else None,
+                target_group=group,
+                regime=regime,
+                overdue=overdue,
+                deadline_before=deadline_before,
+            )
+        )
+    except ValueError as error:
+        raise ApiError(422, "invalid_request", str(error), "regime") from None
+    token: bytes | None = None
+    if next_page_token:
+        try:
+            token = base64.urlsafe_b64decode(next_page_token.encode())
+        except (binascii.Error, ValueError):
+            raise ApiError(
+                422, "invalid_request", "not a page token from this API", "next_page_token"
+            ) from None
+    pages = client.list_workflows(query, page_size=page_size, next_page_token=token)
+    try:
+        await pages.fetch_next_page()
+    except RPCError as error:
+        if error.status == RPCStatusCode.INVALID_ARGUMENT:
+            raise ApiError(
+                422, "invalid_request", "not a page token from this API", "next_page_token"
+            ) from None
+        raise _rpc_error(error) from None
+    items = [_list_item(execution) for execution in pages.current_page or ()]
+    following = pages.next_page_token
+    return CaseList(
+        items=items,
+        next_page_token=base64.urlsafe_b64encode(following).decode() if following else None,
+    )
+
+
+def _list_item(execution: WorkflowExecution) -> CaseListItem:
+    attrs = execution.typed_search_attributes
+    municipality = attrs.get(sa.CASE_MUNICIPALITY)
+    deadline = attrs.get(sa.CASE_NEXT_DEADLINE)
+    # case-<code>-<case id>: the case id is everything after the second dash.
+    parts = execution.id.split("-", 2)
+    return CaseListItem(
+        workflow_id=execution.id,
+        case_id=parts[2] if len(parts) == 3 else execution.id,
+        municipality=municipality,
+        phase=attrs.get(sa.CASE_PHASE),
+        target_group=attrs.get(sa.CASE_TARGET_GROUP),
+        regimes=list(attrs.get(sa.CASE_REGIMES) or []),
+        next_deadline=deadline.date() if deadline else None,
+        next_deadline_kind=attrs.get(sa.CASE_NEXT_DEADLINE_KIND),
+        overdue=attrs.get(sa.CASE_OVERDUE),
+        status=execution.status.name.lower() if execution.status else "unknown",
+        started_at=execution.start_time,
+    )
+
+
+# --- dev stack: fast-forward -------------------------------------------------------------
+
+
+@router.post(
+    "/{municipality}/{case_id}/advance",
+    response_model=AdvanceResult,
+    summary="Fast-forward a case (dev stack only)",
+    description="Moves this one case's clock forward by `days` legal days with Temporal's "
+    "per-workflow time skipping, landing at noon of the target day, and waits until the "
+    "case has handled every deadline up to it. Only on the embedded dev stack "
+    "(`caseflow up`); 404 on a production gateway.",
+    responses=error_responses(401, 403, 404, 422, 503),
+)
+async def advance_case(
+    *,
+    municipality: str,
+    case_id: str,
+    body: AdvanceRequest,
+    who: Writer,
+    client: TemporalClient,
+    rules: Rules,
+    config: AppConfig,
+) -> AdvanceResult:
+    if not config.demo_features:
+        # Exactly what an unknown route answers: production gateways do not have it.
+        raise ApiError(404, "not_found", "Not Found")
+    workflow_id = _workflow_id(rules, who, municipality, case_id)
+    await _snapshot(client, workflow_id)  # 404 for an unknown case, waits for a new one
+    handle = _handle(client, workflow_id)
+    try:
+        clock = await handle.query(CaseWorkflow.clock)
+        now = await virtual_now(client, workflow_id)
+        from_day = clock.today(now)
+        to_day = from_day + timedelta(days=body.days)
+        # Noon: the case's timers fire at day boundaries, and a fast-forward ending exactly
+        # on one can race past it to the next (see tests/workflows/driver.py).
+        await fast_forward(client, workflow_id, clock.instant(to_day) + timedelta(hours=12) - now)
+    except RPCError as error:
+        raise _rpc_error(error) from None
+    except FastForwardFailed as error:
+        raise ApiError(409, "not_advanced", f"the case could not be advanced: {error}") from None
+    case = await _caught_up(client, workflow_id, to_day)
+    log.info("case advanced", workflow_id=workflow_id, days=body.days, client=who.client)
+    return AdvanceResult(workflow_id=workflow_id, from_day=from_day, to_day=to_day, case=case)
+
+
+async def _caught_up(client: Client, workflow_id: str, day: date) -> CaseSnapshot:
+    """The case once it has looked at itself for every wake-up due by `day`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CATCH_UP_WAIT
+    while True:
+        case = await _snapshot(client, workflow_id)
+        if case.closed or case.next_review is None or case.next_review > day:
+            return case
+        if loop.time() > deadline:
+            raise ApiError(503, "not_caught_up", "the case is still catching up; retry show")
+        await asyncio.sleep(0.05)
