@@ -21,12 +21,17 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
+from workers.codec import EncryptionCodec, KeyRing
 from workers.config import CaseflowConfig
 from workers.devserver import TIME_SKIPPING_FLAGS, resolve_temporal_bin
 from workers.temporal_client import data_converter
 from workflows.search_attributes import dev_server_flags
 
 TEMPORAL_FIXTURES = {"env", "client"}
+
+# Random per session, never a fixed key in the repository. Every workflow test then runs
+# through the payload codec and the encoded failure converter, as production does.
+TEST_KEYRING = KeyRing.generate("test-session")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -44,12 +49,18 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
         # The same flags as `caseflow up`: the search attributes via the shared helper
         # (not `search_attributes=`) so tests and the stack cannot drift apart.
         dev_server_extra_args=[*TIME_SKIPPING_FLAGS, *dev_server_flags()],
-        data_converter=data_converter(),
+        data_converter=data_converter(EncryptionCodec(TEST_KEYRING)),
     )
     try:
         yield environment
     finally:
         await environment.shutdown()
+
+
+@pytest.fixture(scope="session")
+def codec_keyring() -> KeyRing:
+    """The key ring of the session `env`'s codec (to build configs/clients that share it)."""
+    return TEST_KEYRING
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from workers import cli_rules, cli_simulate
+from workers import cli_demo, cli_rules, cli_simulate
 from workers.config import CaseflowConfig, ConfigError, LogFormat, OtelExporter, load_config
 from workers.devserver import StackError
 from workers.gateway import server as gateway_server
@@ -24,6 +24,7 @@ app = typer.Typer(
 )
 app.add_typer(cli_rules.app, name="rules")
 app.add_typer(cli_simulate.app, name="simulate")
+app.add_typer(cli_demo.app, name="demo")
 
 
 # Exit codes: 2 = bad configuration (like a usage error), 1 = the stack failed at run time.
@@ -90,6 +91,10 @@ def _run(coro: Coroutine[Any, Any, None]) -> None:
     except StackError as exc:
         typer.echo(f"caseflow: error: {exc}", err=True)
         raise typer.Exit(EXIT_FAILURE) from None
+    except ConfigError as exc:
+        # Found only once running, e.g. no payload encryption key (workers.codec).
+        typer.echo(f"caseflow: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
 
 
 @app.command()
@@ -105,6 +110,13 @@ def up(
     log_format: LogFormatOpt = None,
     otel_exporter: OtelOpt = None,
     startup_timeout: StartupTimeout = None,
+    demo_on_first_start: Annotated[
+        bool | None,
+        typer.Option(
+            "--demo/--no-demo",
+            help="Create the synthetic demo cases on a fresh data dir (default on)",
+        ),
+    ] = None,
 ) -> None:
     """Run Temporal (dev server, SQLite under the data dir), the worker and the gateway."""
     config = _config(**locals())

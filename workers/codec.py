@@ -49,6 +49,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
+from workers.config import ConfigError
+
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
 KEY_BYTES = 32
@@ -64,10 +66,11 @@ ENV_KEY_FILE = "CASEFLOW_CODEC_KEY_FILE"
 ENV_ALLOW_PLAINTEXT = "CASEFLOW_CODEC_ALLOW_PLAINTEXT"
 
 
-class KeyConfigError(Exception):
+class KeyConfigError(ConfigError):
     """The key configuration is missing or invalid; the message says what to set.
 
-    Never contains key material.
+    A `ConfigError`, so the command line reports it like any other bad setting (exit 2,
+    no traceback). Never contains key material.
     """
 
 

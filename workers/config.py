@@ -140,6 +140,10 @@ class CaseflowConfig(BaseModel):
     """Migration switch: decode also accepts unencrypted payloads (history from before
     encryption was enabled). New payloads are encrypted regardless."""
 
+    demo_on_first_start: bool = True
+    """`caseflow up` creates the synthetic demo cases (`caseflow demo`) when it starts on a
+    fresh data dir; `--no-demo` / CASEFLOW_DEMO_ON_FIRST_START=false turns that off."""
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

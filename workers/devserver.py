@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TypeVar
 
+from workers.codec import ensure_key_file, keys_configured, load_keyring
 from workers.config import CaseflowConfig, env_var, flag
 from workflows.search_attributes import dev_server_flags
 
@@ -97,9 +98,36 @@ def dev_server_args(config: CaseflowConfig, binary: Path) -> list[str]:
         config.namespace,
         "--log-level",
         "warn",
+        # The Web UI decodes payloads through the gateway (which holds the keys), so the
+        # server and the browser only ever see ciphertext.
+        "--ui-codec-endpoint",
+        codec_endpoint(config),
         *dev_server_flags(),
         *TIME_SKIPPING_FLAGS,
     ]
+
+
+def codec_endpoint(config: CaseflowConfig) -> str:
+    """The gateway's payload codec endpoint, as the browser running the Web UI reaches it."""
+    host = "127.0.0.1" if config.bind_host in ("0.0.0.0", "", "::") else config.bind_host  # noqa: S104
+    return f"http://{host}:{config.gateway_port}/codec"
+
+
+def with_stack_keys(config: CaseflowConfig) -> tuple[CaseflowConfig, bool]:
+    """`config` with a payload key ring; (config, True) if a key file was just created.
+
+    Keys configured explicitly (CASEFLOW_CODEC_KEYS / CASEFLOW_CODEC_KEY_FILE) are used
+    as they are. Otherwise the stack keeps its own key in DATA_DIR/keys.json, created
+    (mode 0600) on first start: the SQLite history next to it is unreadable without it, so
+    the two belong together. The ring is loaded here so a bad key fails before any start.
+    """
+    created = False
+    if not keys_configured(config):
+        path = config.data_dir / "keys.json"
+        created = ensure_key_file(path)
+        config = config.model_copy(update={"codec_key_file": path})
+    load_keyring(config)
+    return config, created
 
 
 def prepare_data_dir(data_dir: Path) -> Path:

@@ -33,6 +33,7 @@ from workers.devserver import (
     dev_server_args,
     prepare_data_dir,
     resolve_temporal_bin,
+    with_stack_keys,
 )
 from workers.gateway.server import run_gateway
 from workers.logging_setup import configure_logging, get_logger
@@ -93,6 +94,11 @@ async def run_stack(config: CaseflowConfig, *, out: TextIO | None = None) -> Non
     started = time.monotonic()
     configure_logging(config.log_format, config.log_level)
     prepare_data_dir(config.data_dir)
+    # Fresh = no SQLite history yet: the first start of this data dir (demo cases then).
+    fresh = not (config.data_dir / "temporal.db").exists()
+    config, key_created = with_stack_keys(config)
+    if key_created:
+        log.info("payload encryption key created", key_file=str(config.codec_key_file))
     check_ports(config)
     binary = resolve_temporal_bin(config)
     stop = stop_event_on_signals()
@@ -110,7 +116,13 @@ async def run_stack(config: CaseflowConfig, *, out: TextIO | None = None) -> Non
             log.info("stopped during start-up")
             return
         await _serve(
-            config=config, client=client, server=server, stop=stop, started=started, out=out
+            config=config,
+            client=client,
+            server=server,
+            stop=stop,
+            started=started,
+            out=out,
+            demo=fresh and config.demo_on_first_start,
         )
     finally:
         code = server.stop()
@@ -126,6 +138,7 @@ async def _serve(
     stop: asyncio.Event,
     started: float,
     out: TextIO,
+    demo: bool = False,
 ) -> None:
     tasks = [
         asyncio.create_task(run_worker(client, config, stop), name="worker"),
@@ -146,6 +159,9 @@ async def _serve(
         data_dir=str(config.data_dir),
         startup_seconds=round(elapsed, 2),
     )
+    # Not among `tasks`: a demo that fails (or is cut short by Ctrl-C) must not take the
+    # stack down; it is idempotent and `caseflow demo` finishes it later.
+    demo_task = asyncio.create_task(_demo(client, config, out), name="demo") if demo else None
     failure: str | None = None
     try:
         done, _ = await asyncio.wait({*tasks, watch, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -159,6 +175,9 @@ async def _serve(
             failure = f"{task.get_name()} stopped unexpectedly: {exc!r}"
     finally:
         stop.set()
+        if demo_task is not None:
+            demo_task.cancel()
+            await asyncio.gather(demo_task, return_exceptions=True)
         results = await asyncio.gather(*tasks, return_exceptions=True)
         watch.cancel()
         stopping.cancel()
@@ -167,3 +186,23 @@ async def _serve(
             failure = f"{task.get_name()} failed while stopping: {result!r}"
     if failure:
         raise StackError(failure)
+
+
+async def _demo(client: Client, config: CaseflowConfig, out: TextIO) -> None:
+    """First start of a fresh data dir: create the synthetic demo cases (workers.demo)."""
+    # Imported here: the demo pulls in the case workflow and the rulebook, which a stack
+    # started with --no-demo never needs.
+    from workers.demo import run_demo  # noqa: PLC0415
+
+    began = time.monotonic()
+    try:
+        results = await run_demo(client, config.task_queue, show_progress=out.isatty())
+    except Exception as error:  # the stack stays up; the demo can be re-run by hand
+        log.warning("demo cases not created", error_type=type(error).__name__)
+        return
+    log.info(
+        "demo cases ready",
+        cases=len(results),
+        seconds=round(time.monotonic() - began, 1),
+        hint="caseflow demo re-runs it idempotently",
+    )

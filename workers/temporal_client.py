@@ -14,10 +14,15 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.converter import (
+    DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
+    PayloadCodec,
+)
 from temporalio.envconfig import ClientConfigProfile
 from temporalio.runtime import Runtime
 
+from workers.codec import EncryptionCodec, load_keyring
 from workers.config import CaseflowConfig
 
 
@@ -34,7 +39,24 @@ def data_converter(codec: PayloadCodec | None = None) -> DataConverter:
     """
     if codec is None:
         return pydantic_data_converter
-    return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
+    # With a codec, failure messages and stack traces move into an encoded payload too:
+    # a refusal reason or an exception text can quote case data, and the plain failure
+    # message is stored in history (and shown in the UI) outside any codec.
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=codec,
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+def codec_from_config(config: CaseflowConfig) -> EncryptionCodec:
+    """The payload codec of `config`'s key ring.
+
+    Raises:
+        workers.codec.KeyConfigError: no key configured, or the key configuration is bad;
+            a process that would talk to Temporal must not start without encryption.
+    """
+    return EncryptionCodec(load_keyring(config))
 
 
 async def connect(
@@ -43,8 +65,9 @@ async def connect(
     runtime: Runtime | None = None,
     address: str | None = None,
     lazy: bool = False,
+    codec: PayloadCodec | None = None,
 ) -> Client:
-    """Connect to Temporal with caseflow's converter and tracing interceptor.
+    """Connect to Temporal with caseflow's converter, payload encryption and tracing.
 
     Args:
         config: namespace and (unless `address` is given) `temporal_address`.
@@ -52,13 +75,21 @@ async def connect(
         address: overrides `config.temporal_address` (`caseflow up` uses its own server).
         lazy: do not dial until the first call; the gateway uses it so it can start and
             answer `/healthz` while Temporal is still down.
+        codec: the payload codec; default: built from `config`'s key ring, so a client
+            without a configured key refuses to connect instead of writing plaintext.
+
+    Raises:
+        workers.codec.KeyConfigError: no `codec` given and no key configured.
     """
+    # Before dialling: a missing key is a configuration error, reported as such at once
+    # (not after retries against a frontend that is up).
+    converter = data_converter(codec if codec is not None else codec_from_config(config))
     options = profile_options(config)
     if address is not None:
         options["target_host"] = address
     return await Client.connect(
         **options,
-        data_converter=data_converter(),
+        data_converter=converter,
         interceptors=[TracingInterceptor()],
         runtime=runtime,
         lazy=lazy,
@@ -98,6 +129,7 @@ async def connect_with_retry(
     runtime: Runtime | None = None,
     address: str | None = None,
     within: float | None = None,
+    codec: PayloadCodec | None = None,
 ) -> Client:
     """`connect`, retried for `within` seconds (default `config.startup_timeout`) runs out.
 
@@ -110,7 +142,7 @@ async def connect_with_retry(
     delay = 0.2
     while True:
         try:
-            return await connect(config, runtime=runtime, address=address)
+            return await connect(config, runtime=runtime, address=address, codec=codec)
         except RuntimeError:
             # The bridge reports "connection refused" and friends as RuntimeError.
             if loop.time() + delay > deadline:

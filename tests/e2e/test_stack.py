@@ -153,7 +153,9 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
 
 
 async def _client(stack: Stack) -> Client:
-    return await connect(CaseflowConfig(temporal_address=stack.address))
+    # The stack's own key (created in its data dir on first start) reads its payloads.
+    key_file = stack.data_dir / "keys.json"
+    return await connect(CaseflowConfig(temporal_address=stack.address, codec_key_file=key_file))
 
 
 async def test_stack_serves_stops_cleanly_and_resumes_workflows_on_restart(stack: Stack) -> None:

@@ -6,6 +6,7 @@ import httpx
 from temporalio.client import Client
 
 from tests.helpers import free_port
+from workers.codec import EncryptionCodec, KeyRing
 from workers.config import CaseflowConfig
 from workers.gateway import create_app
 from workers.temporal_client import connect
@@ -37,7 +38,7 @@ async def test_alive_but_not_ready_while_temporal_is_down() -> None:
     config = CaseflowConfig(temporal_address=f"127.0.0.1:{free_port()}")
     # What the app's lifespan does when no client is given: a lazy client that only dials
     # when a request needs it, so the gateway starts even though nothing listens.
-    lazy = await connect(config, lazy=True)
+    lazy = await connect(config, lazy=True, codec=EncryptionCodec(KeyRing.generate()))
     app = create_app(config, client=lazy)
     async with http(app) as gw:
         assert (await gw.get("/healthz")).status_code == 200

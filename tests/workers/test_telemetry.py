@@ -42,7 +42,9 @@ async def test_runtime_serves_prometheus_metrics_of_a_connected_client(
     target = env.client.service_client.config.target_host
     config = CaseflowConfig(metrics_port=port, temporal_address=target)
     runtime = init_runtime(config, service_name="test")
-    client: Client = await connect(config, runtime=runtime)
+    client: Client = await connect(
+        config, runtime=runtime, codec=env.client.data_converter.payload_codec
+    )
     await client.count_workflows()  # make Core emit at least one request metric
     async with httpx.AsyncClient() as http:
         response = await http.get(f"http://127.0.0.1:{port}/metrics")
