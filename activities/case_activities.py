@@ -109,7 +109,7 @@ def _check_meeting_input(input: MeetingBookingInput) -> None:
             f"latest {input.latest.isoformat()} is before earliest {input.earliest.isoformat()}",
         )
     capacity = input.capacity_per_meeting
-    if input.kind is MeetingKind.RT_MEETING and capacity is None:
+    if input.kind == MeetingKind.RT_MEETING and capacity is None:
         raise business_failure(
             INVALID_MEETING_CAPACITY,
             f"rt_meeting for obligation {input.obligation_id} needs capacity_per_meeting "

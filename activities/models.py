@@ -73,7 +73,11 @@ class CertificateRequestInput(_Wire):
     case: CaseRef
     obligation_id: str
     """The obligation that needs the certificate; with the workflow id, the idempotency key."""
-    certificate: CertificateType
+    certificate: str
+    """A code from the rulebook's `certificate.types` (CertificateType names the common ones).
+
+    Open on purpose: the law decides which certificates exist, and a new one must not
+    make the workflow fail while building this input."""
     requested_on: date
     due_on: date | None
     """When the certificate is needed by, if the obligation has a deadline."""
@@ -85,7 +89,7 @@ class CertificateRequestResult(_Wire):
     """The request as recorded by the certificate system."""
 
     request_id: str
-    certificate: CertificateType
+    certificate: str
     created: bool
     """False when the same request already existed (an idempotent retry)."""
 
@@ -107,7 +111,9 @@ class MeetingBookingInput(_Wire):
 
     case: CaseRef
     obligation_id: str
-    kind: MeetingKind
+    kind: str
+    """The meeting kind the phase defines (MeetingKind names the common ones; open on
+    purpose, like `certificate`)."""
     earliest: date
     latest: date
     """Last date that still meets the obligation's deadline (inclusive)."""
@@ -123,7 +129,7 @@ class MeetingBookingResult(_Wire):
     """The booking as recorded by the calendar."""
 
     booking_id: str
-    kind: MeetingKind
+    kind: str
     meeting_on: date
     created: bool
     """False when the same booking already existed (an idempotent retry)."""

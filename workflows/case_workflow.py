@@ -26,10 +26,8 @@ with workflow.unsafe.imports_passed_through():
         CaseRef,
         CertificateRequestInput,
         CertificateRequestResult,
-        CertificateType,
         MeetingBookingInput,
         MeetingBookingResult,
-        MeetingKind,
     )
     from activities.rulebook_activity import LOAD_RULE_SLICE, RuleSliceRequest
     from domain.case import engine
@@ -177,7 +175,7 @@ class CaseWorkflow:
                 CertificateRequestInput(
                     case=case,
                     obligation_id=record.id,
-                    certificate=CertificateType(action.certificate or ""),
+                    certificate=action.certificate or "",
                     requested_on=today,
                     due_on=record.due_on,
                     summary=summary,
@@ -193,7 +191,7 @@ class CaseWorkflow:
             MeetingBookingInput(
                 case=case,
                 obligation_id=record.id,
-                kind=MeetingKind(action.meeting or ""),
+                kind=action.meeting or "",
                 earliest=max(action.earliest or today, today),
                 latest=max(action.latest or record.due_on, today),
                 capacity_per_meeting=action.capacity_per_meeting,

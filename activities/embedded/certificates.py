@@ -7,7 +7,7 @@ import uuid
 
 from activities.embedded.store import OutboxStore, utc_timestamp
 from activities.errors import IDEMPOTENCY_CONFLICT, business_failure
-from activities.models import CertificateRequestInput, CertificateRequestResult, CertificateType
+from activities.models import CertificateRequestInput, CertificateRequestResult
 
 __all__ = ["EmbeddedCertificateAdapter"]
 
@@ -36,7 +36,7 @@ def _request(conn: sqlite3.Connection, input: CertificateRequestInput) -> Certif
             input.obligation_id,
             input.case.municipality,
             input.case.case_id,
-            input.certificate.value,
+            input.certificate,
             input.requested_on.isoformat(),
             input.due_on.isoformat() if input.due_on else None,
             input.summary,
@@ -48,14 +48,14 @@ def _request(conn: sqlite3.Connection, input: CertificateRequestInput) -> Certif
         " WHERE workflow_id = ? AND obligation_id = ?",
         (input.case.workflow_id, input.obligation_id),
     ).fetchone()
-    if row["certificate"] != input.certificate.value:
+    if row["certificate"] != input.certificate:
         raise business_failure(
             IDEMPOTENCY_CONFLICT,
             f"obligation {input.obligation_id} already has a {row['certificate']} request; "
-            f"refusing a {input.certificate.value} request under the same key",
+            f"refusing a {input.certificate} request under the same key",
         )
     return CertificateRequestResult(
         request_id=row["request_id"],
-        certificate=CertificateType(row["certificate"]),
+        certificate=row["certificate"],
         created=inserted == 1,
     )

@@ -48,11 +48,11 @@ class EmbeddedMeetingAdapter:
             (input.case.workflow_id, input.obligation_id),
         ).fetchone()
         if existing is not None:
-            if existing["kind"] != input.kind.value:
+            if existing["kind"] != input.kind:
                 raise business_failure(
                     IDEMPOTENCY_CONFLICT,
                     f"obligation {input.obligation_id} already has a {existing['kind']} "
-                    f"booking; refusing a {input.kind.value} booking under the same key",
+                    f"booking; refusing a {input.kind} booking under the same key",
                 )
             return MeetingBookingResult(
                 booking_id=existing["booking_id"],
@@ -63,7 +63,7 @@ class EmbeddedMeetingAdapter:
             )
 
         rt_meeting_id: int | None = None
-        if input.kind is MeetingKind.RT_MEETING:
+        if input.kind == MeetingKind.RT_MEETING:
             meeting_on, rt_meeting_id = self._take_rt_seat(conn, input)
         else:
             meeting_on = first_working_day(input.earliest)
@@ -80,7 +80,7 @@ class EmbeddedMeetingAdapter:
                 input.obligation_id,
                 input.case.municipality,
                 input.case.case_id,
-                input.kind.value,
+                input.kind,
                 meeting_on.isoformat(),
                 input.earliest.isoformat(),
                 input.latest.isoformat(),

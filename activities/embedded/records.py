@@ -6,8 +6,6 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from activities.models import CertificateType, MeetingKind
-
 __all__ = [
     "CertificateRequestRecord",
     "MeetingBookingRecord",
@@ -28,7 +26,7 @@ class CertificateRequestRecord(_Record):
     obligation_id: str
     municipality: str
     case_id: str
-    certificate: CertificateType
+    certificate: str
     requested_on: date
     due_on: date | None
     summary: str
@@ -43,7 +41,7 @@ class MeetingBookingRecord(_Record):
     obligation_id: str
     municipality: str
     case_id: str
-    kind: MeetingKind
+    kind: str
     meeting_on: date
     earliest: date
     latest: date

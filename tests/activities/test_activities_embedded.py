@@ -118,7 +118,7 @@ async def test_certificate_retry_returns_first_request(
     assert first.created is True
     assert again.created is False
     assert again.request_id == first.request_id
-    assert again.certificate is CertificateType.LAE285
+    assert again.certificate == CertificateType.LAE285
     rows = outbox.store.list_certificate_requests(case.workflow_id)
     assert [r.request_id for r in rows] == [first.request_id]
     assert rows[0].due_on == MONDAY + timedelta(days=14)

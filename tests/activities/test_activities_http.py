@@ -196,7 +196,7 @@ async def test_certificate_sends_idempotency_key_and_token(
     result = await request_certificate(acts, input)
 
     assert result.created is True
-    assert result.certificate is CertificateType.LAE285
+    assert result.certificate == CertificateType.LAE285
     expected_key = f"{input.case.workflow_id}:ob-1"
     assert server[1].calls[-1] == ("/certificate-requests", expected_key, f"Bearer {TOKEN}")
     assert server[1].stored["/certificate-requests", expected_key] == {
