@@ -7,6 +7,9 @@ from domain.case.phase import Phase
 from domain.case.phases.fleksjob import FleksjobPhase
 from domain.case.phases.foertidspension import FoertidspensionPhase
 from domain.case.phases.jobafklaringsforloeb import JobafklaringPhase
+from domain.case.phases.kontaktforloeb import KontaktforloebPhase
+from domain.case.phases.mentor import MentorPhase
+from domain.case.phases.psykologbehandling import PsykologbehandlingPhase
 from domain.case.phases.ressourceforloeb import RessourceforloebPhase
 from domain.case.phases.revalidering import RevalideringPhase
 from domain.case.phases.sygedagpenge import SygedagpengePhase
@@ -22,6 +25,9 @@ PHASES: dict[PhaseName, Phase] = {
         RevalideringPhase(),
         FleksjobPhase(),
         FoertidspensionPhase(),
+        MentorPhase(),
+        KontaktforloebPhase(),
+        PsykologbehandlingPhase(),
     )
 }
 
