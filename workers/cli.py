@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from workers import cli_demo, cli_rules, cli_simulate
-from workers.config import CaseflowConfig, ConfigError, LogFormat, OtelExporter, load_config
+from workers import cli_case, cli_demo, cli_rules, cli_simulate
+from workers.config import (
+    CaseflowConfig,
+    ConfigError,
+    LogFormat,
+    OtelExporter,
+    env_var,
+    load_config,
+)
 from workers.devserver import StackError
 from workers.gateway import server as gateway_server
 from workers.stack import run_stack
@@ -25,6 +33,7 @@ app = typer.Typer(
 app.add_typer(cli_rules.app, name="rules")
 app.add_typer(cli_simulate.app, name="simulate")
 app.add_typer(cli_demo.app, name="demo")
+app.add_typer(cli_case.app, name="case")
 
 
 # Exit codes: 2 = bad configuration (like a usage error), 1 = the stack failed at run time.
@@ -119,6 +128,9 @@ def up(
     ] = None,
 ) -> None:
     """Run Temporal (dev server, SQLite under the data dir), the worker and the gateway."""
+    # The embedded stack is the dev stack: its gateway offers the demo features (simulated
+    # clocks, fast-forward) unless CASEFLOW_DEMO_FEATURES says otherwise.
+    demo_features = None if os.environ.get(env_var("demo_features")) else True
     config = _config(**locals())
     _run(run_stack(config))
 
@@ -159,7 +171,7 @@ def gateway(
     log_format: LogFormatOpt = None,
     otel_exporter: OtelOpt = None,
 ) -> None:
-    """Serve the HTTP gateway (health probes now, the case API later) until SIGINT/SIGTERM."""
+    """Serve the HTTP gateway (case API, codec endpoint, probes) until SIGINT/SIGTERM."""
     config = _config(
         temporal_address=address,
         namespace=namespace,
