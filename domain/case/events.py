@@ -99,6 +99,13 @@ class DecisionMade(_EventBase):
     months: int | None = Field(default=None, ge=1)
     route: str | None = None
     expected_recovery_on: date | None = None
+    amount_dkk: int | None = Field(default=None, ge=0)
+    """A granted amount (microloan decision, FK-1.a); checked against the rulebook's range."""
+    kind: str | None = None
+    """The decision's variant where a decision has several (loan or grant; which survey;
+    the outcome recorded at the end of a start-up period)."""
+    seat: int | None = Field(default=None, ge=1)
+    """Participant number a capped trial's enrolment registry gave the case (FK-1.a)."""
 
 
 CaseEvent = Annotated[

@@ -6,9 +6,16 @@ from domain.case.model import PhaseName
 from domain.case.phase import Phase
 from domain.case.phases.fleksjob import FleksjobPhase
 from domain.case.phases.foertidspension import FoertidspensionPhase
+from domain.case.phases.ivaerksaetteri import IvaerksaetteriPhase
 from domain.case.phases.jobafklaringsforloeb import JobafklaringPhase
 from domain.case.phases.kontaktforloeb import KontaktforloebPhase
 from domain.case.phases.mentor import MentorPhase
+from domain.case.phases.mikrolaan import (
+    MikrolaanCoursePhase,
+    MikrolaanDecisionPhase,
+    MikrolaanScreeningPhase,
+    MikrolaanStartupPhase,
+)
 from domain.case.phases.psykologbehandling import PsykologbehandlingPhase
 from domain.case.phases.ressourceforloeb import RessourceforloebPhase
 from domain.case.phases.revalidering import RevalideringPhase
@@ -25,6 +32,11 @@ PHASES: dict[PhaseName, Phase] = {
         RevalideringPhase(),
         FleksjobPhase(),
         FoertidspensionPhase(),
+        MikrolaanScreeningPhase(),
+        MikrolaanCoursePhase(),
+        MikrolaanDecisionPhase(),
+        MikrolaanStartupPhase(),
+        IvaerksaetteriPhase(),
         MentorPhase(),
         KontaktforloebPhase(),
         PsykologbehandlingPhase(),
