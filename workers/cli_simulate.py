@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
@@ -26,7 +27,7 @@ def simulate_case(
     err = Console(stderr=True)
     try:
         result = run_scenario(load_scenario(scenario), load_rulebook())
-    except ValidationError as error:
+    except (ValidationError, yaml.YAMLError) as error:
         err.print(f"[red]{scenario}: invalid scenario[/red]\n{error}")
         raise typer.Exit(2) from None
     except RulebookError as error:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.factory import build_case_activities
@@ -89,10 +89,16 @@ async def report(handle: Handle, event: CaseEvent) -> Any:
     return await handle.execute_update(CaseWorkflow.report_event, ReportEventInput(event=event))
 
 
-async def drive(env: WorkflowEnvironment, handle: Handle, events: Sequence[CaseEvent]) -> None:
+async def drive(env: WorkflowEnvironment, handle: Handle, events: Sequence[CaseEvent]) -> list[str]:
+    """Report each event on its date; return the ids of the events the case refused."""
+    refused: list[str] = []
     for event in events:
         await move_to(env, handle, event.effective_date)
-        await report(handle, event)
+        try:
+            await report(handle, event)
+        except WorkflowUpdateFailedError:
+            refused.append(event.event_id)
+    return refused
 
 
 def comparable(timeline: Sequence[TimelineEntry]) -> list[tuple[str, str, str, str, str]]:
