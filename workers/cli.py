@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from workers import cli_case, cli_demo, cli_rules, cli_simulate
+from workers import cli_case, cli_demo, cli_reports, cli_rules, cli_simulate
 from workers.config import (
     CaseflowConfig,
     ConfigError,
@@ -32,6 +32,7 @@ app = typer.Typer(
 )
 app.add_typer(cli_rules.app, name="rules")
 app.add_typer(cli_simulate.app, name="simulate")
+app.add_typer(cli_reports.app, name="report")
 app.add_typer(cli_demo.app, name="demo")
 app.add_typer(cli_case.app, name="case")
 

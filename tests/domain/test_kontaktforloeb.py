@@ -3,15 +3,21 @@ FK-3.g integration, the 2020 restart and the June 2021 form choice."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from domain.case.engine import CaseStart, EventRefused
 from domain.case.model import ObligationStatus, PhaseName
+from domain.case.scenario import load_scenario, run_scenario
+from domain.reports.fk1d import fk1d_report
 from domain.rulebook import Rulebook
 from tests.domain.conftest import CaseDriver
+from workers.cli_reports import app
 
 D = date
 SEASONAL = {"dagpenge.seasonal_unemployed": True}
@@ -274,3 +280,51 @@ def test_fk3g_below_four_only_for_the_named_subgroups(rulebook: Rulebook) -> Non
         **{"integration.fixed_raskmelding_or_in_treatment": True},
     )
     assert no_note.obligation("kontakt.integration.1").status is ObligationStatus.OPEN
+
+
+# --- the FK-1.d report (DOMAIN §8.14) ---------------------------------------------------
+
+
+def _scenario(case_id: str, municipality: str, group: str, dates: list[date], until: date) -> str:
+    events = "\n".join(
+        f"  - {{date: {d.isoformat()}, type: meeting_held, meeting: jobsamtale, form: phone}}"
+        if municipality == "aalborg"
+        else f"  - {{date: {d.isoformat()}, type: meeting_held, meeting: jobsamtale}}"
+        for d in dates
+    )
+    return (
+        f"name: {case_id}\ncase: {{case_id: {case_id}, municipality: {municipality}, "
+        f"opened_on: 2019-01-07, phase: kontaktforloeb, target_group: '{group}'}}\n"
+        f"events:\n{events}\nuntil: {until.isoformat()}\n"
+    )
+
+
+def test_fk1d_report_per_municipality_group_and_quarter(tmp_path: Path, rulebook: Rulebook) -> None:
+    few = [D(2019, 2, 1), D(2019, 4, 1)]
+    many = [
+        D(2019, 2, 1),
+        D(2019, 3, 1),
+        D(2019, 3, 29),
+        D(2019, 4, 26),
+        D(2019, 5, 24),
+        D(2019, 6, 21),
+    ]
+    files = {
+        "a1": _scenario("A-1", "aalborg", "2.1", few, D(2019, 6, 30)),
+        "a2": _scenario("A-2", "aalborg", "2.1", many, D(2019, 6, 30)),
+        "m1": _scenario("M-1", "morsoe", "2.1", few, D(2019, 6, 30)),
+    }
+    for name, text in files.items():
+        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
+    states = [run_scenario(load_scenario(tmp_path / f"{n}.yaml"), rulebook).state for n in files]
+    rows = {(r.municipality, r.quarter): r for r in fk1d_report(states, rulebook, D(2019, 6, 30))}
+    q1, q2 = rows[("aalborg", "2019Q1")], rows[("aalborg", "2019Q2")]
+    # Required: 6 conversations every 4 weeks from 2019-01-07 -> 2 in Q1, 4 in Q2 per case.
+    assert (q1.cases, q1.held, q1.required, q1.fk1d_in_force) == (2, 4, 4, True)
+    assert q1.meets_standard
+    assert (q2.held, q2.required, q2.meets_standard) == (4, 8, False)
+    assert rows[("morsoe", "2019Q1")].fk1d_in_force is False
+    result = CliRunner().invoke(app, ["fk1d", "--scenario-dir", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {"municipality": "aalborg", "quarter": "2019Q1", "held": 4}.items() <= data[0].items()

@@ -1,0 +1,1 @@
+"""Reports over many cases, computed by the pure core (no I/O)."""
