@@ -193,6 +193,7 @@ def handle_event(
     advance(state, rulebook, today)
     validate_event(state, event, rulebook, today)
     state._next_wakeup = None
+    state._rules_window = None  # facts may change: rule answers must be resolved again
     phase = phase_for(state.phase)
     view = RuleView(rulebook, state, today)
     state.timeline.append(
@@ -241,7 +242,7 @@ def advance(state: CaseState, rulebook: Rulebook, today: date) -> None:
         state.today = today
         return
     view = RuleView(rulebook, state, today)
-    _note_regimes(state, rulebook, today)
+    _note_regimes(state, rulebook, view, today)
     phase = phase_for(state.phase)
     obligations = phase.obligations(state, view)
     _reconcile(state, obligations, today)
@@ -345,9 +346,8 @@ def _next_wakeup(
         if obligation.opens_on > today:
             candidates.append(obligation.opens_on)
     candidates += [d for d in phase.wakeups(state, view) if d > today]
-    boundary = rulebook.next_boundary(state.municipality, state.target_group, today)
-    if boundary is not None:
-        candidates.append(boundary)
+    if view.window.until is not None:
+        candidates.append(view.window.until)
     return min(candidates) if candidates else None
 
 
@@ -468,7 +468,10 @@ def _change_phase(state: CaseState, transition: Transition, rulebook: Rulebook) 
     new_phase.enter(state, RuleView(rulebook, state, on), transition)
 
 
-def _note_regimes(state: CaseState, rulebook: Rulebook, today: date) -> None:
+def _note_regimes(state: CaseState, rulebook: Rulebook, view: RuleView, today: date) -> None:
+    window = view.window
+    if window.since < today and state.regimes:
+        return  # regimes only change at a rule boundary, and none was crossed
     if state.reform is not None:
         regimes: tuple[str, ...] = (state.reform,)
     else:

@@ -254,6 +254,8 @@ class CaseState(BaseModel):
 
     _next_wakeup: tuple[date | None] | None = PrivateAttr(default=None)
     """The engine's answer to "when next?", valid until the case changes (not serialised)."""
+    _rules_window: Any = PrivateAttr(default=None)
+    """Rule answers valid until the next rule boundary or fact change (see RuleView)."""
 
     @property
     def closed(self) -> bool:

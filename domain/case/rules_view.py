@@ -38,6 +38,36 @@ class Duty:
         return not self.required
 
 
+@dataclass(slots=True)
+class RulesWindow:
+    """Rule answers for one case between two rule boundaries.
+
+    No answer can change before `until` (the rulebook's next boundary for the case's
+    municipality and target group) unless a fact changes, and the engine drops the window
+    whenever an event is applied. Reusing answers across the many steps of a case is what
+    keeps the pure core fast.
+    """
+
+    key: tuple[str, str | None, str]
+    since: date
+    until: date | None
+    answers: dict[str, Resolution]
+
+    def covers(self, key: tuple[str, str | None, str], on: date) -> bool:
+        return self.key == key and self.since <= on and (self.until is None or on < self.until)
+
+
+def rules_window(rulebook: Rulebook, state: CaseState, on: date) -> RulesWindow:
+    key = (state.target_group, state.reform, rulebook.content_hash)
+    window = state._rules_window
+    if isinstance(window, RulesWindow) and window.covers(key, on):
+        return window
+    until = rulebook.next_boundary(state.municipality, state.target_group, on)
+    window = RulesWindow(key=key, since=on, until=until, answers={})
+    state._rules_window = window
+    return window
+
+
 class RuleView:
     def __init__(self, rulebook: Rulebook, state: CaseState, on: date) -> None:
         self.rulebook = rulebook
@@ -50,7 +80,8 @@ class RuleView:
             facts=state.facts,
             reform=state.reform,
         )
-        self._cache: dict[str, Resolution] = {}
+        self.window = rules_window(rulebook, state, on)
+        self._cache = self.window.answers
 
     def resolve(self, rule_id: str) -> Resolution:
         cached = self._cache.get(rule_id)
