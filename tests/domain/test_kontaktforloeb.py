@@ -24,7 +24,7 @@ SEASONAL = {"dagpenge.seasonal_unemployed": True}
 
 
 def course(
-    rulebook: Rulebook, municipality: str, opened: date, group: str = "2.1", **facts: Any
+    rulebook: Rulebook, municipality: str, opened: date, group: str = "2.1", /, **facts: Any
 ) -> CaseDriver:
     return CaseDriver(
         rulebook,

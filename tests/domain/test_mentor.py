@@ -21,7 +21,7 @@ FK3E_FACTS = {
 
 
 def mentor_case(
-    rulebook: Rulebook, municipality: str, opened: date, group: str = "2.3", **facts: Any
+    rulebook: Rulebook, municipality: str, opened: date, group: str = "2.3", /, **facts: Any
 ) -> CaseDriver:
     return CaseDriver(
         rulebook,

@@ -22,6 +22,7 @@ def referral(
     municipality: str,
     on: date,
     entry: dict[str, Any] | None = None,
+    /,
     **facts: Any,
 ) -> CaseDriver:
     return CaseDriver(
