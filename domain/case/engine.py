@@ -31,7 +31,7 @@ from domain.case.events import (
     MeetingHeld,
 )
 from domain.case.facts import accepts, declared_fact
-from domain.case.identifiers import check_reference
+from domain.case.identifiers import check_reference, quoted
 from domain.case.model import (
     ActionReceipt,
     CaseState,
@@ -170,12 +170,12 @@ def validate_event(state: CaseState, event: CaseEvent, rulebook: Rulebook, today
         if event.certificate not in known:
             raise EventRefused(
                 "certificate",
-                f"unknown certificate type {event.certificate!r} (known: {', '.join(known)})",
+                f"unknown certificate type {quoted(event.certificate)} (known: {', '.join(known)})",
             )
     elif isinstance(event, MeetingHeld) and event.meeting not in phase.meeting_kinds:
         raise EventRefused(
             "meeting",
-            f"a {event.meeting!r} meeting does not belong to phase {state.phase.value} "
+            f"a {quoted(event.meeting)} meeting does not belong to phase {state.phase.value} "
             f"(expected one of: {', '.join(sorted(phase.meeting_kinds))})",
         )
     phase.validate(state, event, view)
@@ -365,7 +365,7 @@ def _check_facts(
         try:
             declared = declared_fact(rulebook, name)
         except LookupError:
-            raise EventRefused(field, f"unknown fact {name!r}") from None
+            raise EventRefused(field, f"unknown fact {quoted(name)}") from None
         if allowed_sources is not None and declared.recorded_by not in allowed_sources:
             raise EventRefused(
                 field,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["check_reference", "looks_like_cpr"]
+__all__ = ["check_reference", "looks_like_cpr", "quoted"]
 
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _CPR_SHAPE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
 
 def looks_like_cpr(text: str) -> bool:
@@ -33,3 +34,15 @@ def check_reference(value: str, field: str) -> str:
             "(starting with a letter or digit)"
         )
     return value
+
+
+def quoted(value: object) -> str:
+    """A refused input, quoted back only if it is shaped like a code.
+
+    Refusal texts reach callers, logs and (encoded) history; free text a caller put in a
+    code field could be a diagnosis or a CPR number, so it is withheld.
+    """
+    text = str(value)
+    if _CODE.match(text) and not looks_like_cpr(text):
+        return repr(text)
+    return "(value withheld: not a code)"

@@ -143,3 +143,14 @@ class TestRefusals:
         refused = c.refused(D(2019, 3, 6), "assessment_recorded", fact="no.such.fact", value=True)
         assert refused.field == "fact"
         assert "unknown fact 'no.such.fact'" in refused.reason
+
+
+def test_a_refusal_never_echoes_free_text_from_a_code_field(case: CaseFactory) -> None:
+    """A caller who puts a CPR number or a diagnosis in a code field gets no echo of it."""
+    c = case("thisted", D(2019, 3, 4))
+    refused = c.refused(D(2019, 3, 6), "certificate_received", certificate="010190-1234")
+    assert "010190" not in refused.reason
+    assert "withheld" in refused.reason
+    c.event(D(2019, 3, 5), "screened", category=2)
+    refused = c.refused(D(2019, 3, 6), "decision_made", decision="depression F32 severe")
+    assert "F32" not in refused.reason

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from domain.case.events import CaseEvent, DecisionMade, Screened
+from domain.case.identifiers import quoted
 from domain.case.model import (
     ActionKind,
     ActionRequest,
@@ -47,7 +48,7 @@ def check_decision(phase: PhaseName, decisions: frozenset[str], event: DecisionM
     if event.decision not in decisions:
         raise EventRefused(
             "decision",
-            f"decision {event.decision!r} does not belong to phase {phase.value} "
+            f"decision {quoted(event.decision)} does not belong to phase {phase.value} "
             f"(expected one of: {', '.join(sorted(decisions))})",
         )
 

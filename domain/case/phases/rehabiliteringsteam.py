@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain.case.events import DecisionMade, MeetingHeld
+from domain.case.identifiers import quoted
 from domain.case.model import CaseState, Obligation, ObligationKind
 from domain.case.phase import EventRefused
 from domain.case.phases.base import booking, certificate_request
@@ -54,7 +55,7 @@ def check_rt_meeting(event: MeetingHeld) -> None:
     if event.recommendation not in RECOMMENDATIONS:
         raise EventRefused(
             "recommendation",
-            f"unknown indstilling {event.recommendation!r} "
+            f"unknown indstilling {quoted(event.recommendation)} "
             f"(expected one of: {', '.join(sorted(RECOMMENDATIONS))})",
         )
 

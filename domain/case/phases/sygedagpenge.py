@@ -12,6 +12,7 @@ from datetime import date
 
 from domain.case.dates import add_weeks, end_of_week
 from domain.case.events import CaseEvent, DecisionMade, MeetingHeld, Screened
+from domain.case.identifiers import quoted
 from domain.case.model import CaseState, Obligation, ObligationKind, PhaseName
 from domain.case.obligations import meet_obligation
 from domain.case.phase import EventRefused, Transition
@@ -76,7 +77,7 @@ class SygedagpengePhase:
         if event.documentation not in allowed:
             raise EventRefused(
                 "documentation",
-                f"{event.documentation!r} is not permitted under {options.regime} "
+                f"{quoted(event.documentation)} is not permitted under {options.regime} "
                 f"({'; '.join(options.citations)}); permitted: {', '.join(allowed)}",
             )
 
