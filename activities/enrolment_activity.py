@@ -6,18 +6,26 @@ USE_EXISTING, so racing first requests all land on one registry) and its `enrol`
 executed in the same call. The answer goes back to the caller, who reports it to the case
 as an event (`workflows.enrolment_models.admission_event`).
 
+Temporal bounds the updates in flight on one workflow (10 by default); when many cases
+enrol at once the server answers RESOURCE_EXHAUSTED and the request is simply sent again
+after a short, jittered pause. The registry, not the caller, decides who gets a seat, so
+retrying never changes the outcome.
+
 The Temporal client is injected: the worker's own client by default (the activity runs on
 it), or one given explicitly (tests, the gateway).
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 from typing import Any
 
 import structlog
 from temporalio import activity
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.enrolment_models import (
     CAP_RULES,
@@ -32,6 +40,11 @@ from workflows.enrolment_models import (
 __all__ = ["ENROL_IN_TRIAL", "EnrolmentActivities", "enrol_in_trial"]
 
 ENROL_IN_TRIAL = "enrol_in_trial"
+_BUSY = (RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.UNAVAILABLE)
+"""Too many updates in flight, or an update aborted while the registry was starting."""
+_BUSY_TRIES = 50
+_BUSY_PAUSE_SECONDS = 0.1
+_BUSY_PAUSE_CAP_SECONDS = 1.0
 
 
 async def enrol_in_trial(
@@ -41,22 +54,33 @@ async def enrol_in_trial(
     cap_rule = CAP_RULES.get(input.trial_id)
     if cap_rule is None:
         raise ValueError(f"{input.trial_id} has no participant cap to enrol against")
-    start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-        REGISTRY_WORKFLOW,
-        EnrolmentRegistryInput(
-            trial_id=input.trial_id, municipality=input.municipality, cap_rule=cap_rule
-        ),
-        id=registry_workflow_id(input.trial_id, input.municipality),
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        task_queue=task_queue,
+    registry = EnrolmentRegistryInput(
+        trial_id=input.trial_id, municipality=input.municipality, cap_rule=cap_rule
     )
-    answer: EnrolmentAnswer = await client.execute_update_with_start_workflow(
-        ENROL_UPDATE,
-        input.request,
-        start_workflow_operation=start,
-        result_type=EnrolmentAnswer,
-    )
-    return answer
+    for attempt in range(_BUSY_TRIES):
+        # A with-start operation is single-use, so each attempt builds its own.
+        start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
+            REGISTRY_WORKFLOW,
+            registry,
+            id=registry_workflow_id(input.trial_id, input.municipality),
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            task_queue=task_queue,
+        )
+        try:
+            answer: EnrolmentAnswer = await client.execute_update_with_start_workflow(
+                ENROL_UPDATE,
+                input.request,
+                start_workflow_operation=start,
+                result_type=EnrolmentAnswer,
+            )
+        except RPCError as error:
+            if error.status not in _BUSY or attempt + 1 == _BUSY_TRIES:
+                raise
+            pause = min(_BUSY_PAUSE_CAP_SECONDS, _BUSY_PAUSE_SECONDS * 2**attempt)
+            await asyncio.sleep(random.uniform(0, pause))  # noqa: S311 -- jitter only
+            continue
+        return answer
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 class EnrolmentActivities:

@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from activities.enrolment_activity import EnrolmentActivities
 from activities.factory import build_case_activities
 from activities.rulebook_activity import load_rule_slice
 from workers.config import CaseflowConfig
 from workflows.case_workflow import CaseWorkflow
+from workflows.enrolment_workflow import EnrolmentWorkflow
 from workflows.stack_probe import StackProbeWorkflow
 
 WORKFLOWS: list[type] = [
     CaseWorkflow,
+    EnrolmentWorkflow,
     StackProbeWorkflow,
 ]
 
@@ -30,4 +33,12 @@ def build_activities(config: CaseflowConfig) -> list[Callable[..., Any]]:
         http_base_url=config.activity_http_url,
         http_token=config.activity_http_token,
     )
-    return [case.request_certificate, case.book_meeting, case.notify_citizen, load_rule_slice]
+    # The enrolment activity uses the worker's own client (activity.client()).
+    enrolment = EnrolmentActivities(config.task_queue)
+    return [
+        case.request_certificate,
+        case.book_meeting,
+        case.notify_citizen,
+        load_rule_slice,
+        enrolment.enrol,
+    ]

@@ -1,0 +1,135 @@
+"""The enrolment registry of a capped trial: one small entity workflow per trial and
+municipality (id `enrolment-FK-1.a-aalborg`) that hands out seats up to the rulebook's cap.
+
+Why a workflow: the cap (FK-1.a: at most 80 citizens over the trial) spans cases, and each
+case is its own workflow, so the count needs one serialised owner. Temporal runs a
+workflow's update handlers one workflow task at a time, and `enrol` decides without an
+await between reading the count and taking the seat, so racing requests can never
+over-admit. Requests are idempotent per case workflow id: a retried enrolment gets the
+seat it already has. A refusal (cap reached, trial not in force) is an answer carrying the
+rulebook's reason and citation, not an error, so the caller can report it to the case.
+
+The cap is resolved from the rulebook slice the run loads through the recorded local
+activity, like a case does, for the request's group and legal date.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.rulebook_activity import LOAD_RULE_SLICE, RuleSliceRequest
+    from domain.rulebook import ResolutionContext, Rulebook
+    from domain.rulebook.packed import PackedRuleSlice, compiled
+    from workflows.enrolment_models import (
+        ENROL_UPDATE,
+        REGISTRY_WORKFLOW,
+        EnrolmentAnswer,
+        EnrolmentRegistryInput,
+        EnrolmentRequest,
+        EnrolmentRoster,
+    )
+
+__all__ = ["EnrolmentWorkflow"]
+
+_REQUESTS_PER_RUN = 1000
+"""Continue-as-new after this many handled requests, to keep the history short."""
+
+
+@workflow.defn(name=REGISTRY_WORKFLOW)
+class EnrolmentWorkflow:
+    def __init__(self) -> None:
+        self._input: EnrolmentRegistryInput | None = None
+        self._rules: Rulebook | None = None
+        self._admitted: dict[str, int] = {}
+        self._handled = 0
+
+    @workflow.run
+    async def run(self, input: EnrolmentRegistryInput) -> None:
+        self._input = input
+        self._admitted = dict(input.admitted)
+        rule_slice = await workflow.execute_local_activity(
+            LOAD_RULE_SLICE,
+            RuleSliceRequest(municipality=input.municipality),
+            result_type=PackedRuleSlice,
+            start_to_close_timeout=timedelta(seconds=30),
+            summary=f"Rule slice for {input.municipality}",
+        )
+        self._rules = compiled(rule_slice)
+        await workflow.wait_condition(
+            lambda: (
+                self._handled >= _REQUESTS_PER_RUN or workflow.info().is_continue_as_new_suggested()
+            )
+        )
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        workflow.continue_as_new(input.model_copy(update={"admitted": self._admitted}))
+
+    @workflow.update(name=ENROL_UPDATE)
+    async def enrol(self, request: EnrolmentRequest) -> EnrolmentAnswer:
+        await workflow.wait_condition(lambda: self._rules is not None)
+        # From here on no await: the count and the seat are taken in one step.
+        self._handled += 1
+        return self._decide(request)
+
+    @enrol.validator
+    def _validate_enrol(self, request: EnrolmentRequest) -> None:
+        if not request.case_workflow_id.startswith("case-"):
+            raise ApplicationError("case_workflow_id must be a case workflow id", type="BadInput")
+
+    @workflow.query
+    def roster(self) -> EnrolmentRoster:
+        assert self._input is not None
+        return EnrolmentRoster(
+            trial_id=self._input.trial_id,
+            municipality=self._input.municipality,
+            admitted=dict(self._admitted),
+        )
+
+    def _decide(self, request: EnrolmentRequest) -> EnrolmentAnswer:
+        assert self._input is not None
+        assert self._rules is not None
+        trial, municipality = self._input.trial_id, self._input.municipality
+        count = len(self._admitted)
+        seat = self._admitted.get(request.case_workflow_id)
+        if seat is not None:
+            return EnrolmentAnswer(
+                admitted=True,
+                seat=seat,
+                admitted_count=count,
+                reason=f"already admitted to {trial} (seat {seat})",
+            )
+        status = self._rules.trial_status(trial, municipality, request.target_group, request.on)
+        if not status.in_force:
+            return EnrolmentAnswer(
+                admitted=False,
+                admitted_count=count,
+                reason=status.reason,
+                citations=status.citations,
+            )
+        cap = self._rules.resolve(
+            self._input.cap_rule,
+            ResolutionContext(municipality, request.target_group, request.on),
+        )
+        if not isinstance(cap.value, int) or count >= cap.value:
+            return EnrolmentAnswer(
+                admitted=False,
+                cap=cap.value if isinstance(cap.value, int) else None,
+                admitted_count=count,
+                reason=(
+                    f"{trial} admits at most {cap.value} citizens over the trial and "
+                    f"{count} are admitted ({cap.rule_id}: {cap.reason}; {cap.regime})"
+                ),
+                citations=cap.citations,
+            )
+        self._admitted[request.case_workflow_id] = count + 1
+        return EnrolmentAnswer(
+            admitted=True,
+            seat=count + 1,
+            cap=cap.value,
+            admitted_count=count + 1,
+            reason=f"admitted to {trial}: seat {count + 1} of {cap.value} ({cap.reason})",
+            citations=cap.citations,
+        )
