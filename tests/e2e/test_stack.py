@@ -14,17 +14,28 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from domain.case.engine import CaseStart
+from domain.case.events import EVENT_ADAPTER
 from tests.helpers import free_port, new_workflow_id
 from workers.config import CaseflowConfig
 from workers.temporal_client import connect
+from workflows.case_models import (
+    CaseWorkflowInput,
+    CaseWorkflowResult,
+    ReportEventInput,
+    workflow_id_for,
+)
+from workflows.case_workflow import CaseWorkflow
 from workflows.constants import TASK_QUEUE
 from workflows.stack_probe import StackProbeResult, StackProbeWorkflow
 
@@ -176,6 +187,32 @@ async def test_stack_serves_stops_cleanly_and_resumes_workflows_on_restart(stack
     await handle.signal(StackProbeWorkflow.ping)
     assert await handle.query(StackProbeWorkflow.pings) == 1  # the stack's worker answers
 
+    # A real case on the real calendar: opened today, screened, its deadlines running.
+    today = datetime.now(UTC).date()
+    case_id = workflow_id_for("851", f"E2E-{uuid.uuid4().hex[:8]}")
+    case = await client.start_workflow(
+        CaseWorkflow.run,
+        CaseWorkflowInput(
+            start=CaseStart(
+                case_id=case_id.split("-", 2)[2], municipality="aalborg", opened_on=today
+            )
+        ),
+        id=case_id,
+        task_queue=TASK_QUEUE,
+    )
+    screened = EVENT_ADAPTER.validate_python(
+        {
+            "type": "screened",
+            "event_id": "e2e-1",
+            "effective_date": today,
+            "category": 2,
+            "documentation": "NONE",
+        }
+    )
+    answer = await case.execute_update(CaseWorkflow.report_event, ReportEventInput(event=screened))
+    open_before = {o.id for o in answer.case.open_obligations}
+    assert "sdp.followup.1" in open_before
+
     code, err = stack.stop(signal.SIGTERM)
     assert code == 0, err
     assert wait_gone(stack.db_marker) == [], "no temporal process may outlive the stack"
@@ -190,6 +227,12 @@ async def test_stack_serves_stops_cleanly_and_resumes_workflows_on_restart(stack
     handle = client.get_workflow_handle_for(StackProbeWorkflow.run, workflow_id)
     assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
     assert await handle.query(StackProbeWorkflow.pings) == 1
+    case = client.get_workflow_handle(case_id, result_type=CaseWorkflowResult)
+    assert (await case.describe()).status == WorkflowExecutionStatus.RUNNING
+    snapshot = await case.query(CaseWorkflow.case)
+    assert {o.id for o in snapshot.open_obligations} == open_before
+    again = await case.execute_update(CaseWorkflow.report_event, ReportEventInput(event=screened))
+    assert again.receipt.event_id == "e2e-1"  # the same event id: the first answer, no change
     await handle.signal(StackProbeWorkflow.stop)
     assert await handle.result() == StackProbeResult(pings=1)
 
