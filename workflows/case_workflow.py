@@ -242,11 +242,11 @@ class CaseWorkflow:
             return
         # Validate against the case as it will be when the event is handled: brought up
         # to today on a copy, so a refused event changes nothing.
-        probe = state.model_copy(deep=True)
         today = self._today()
-        engine.advance(probe, rules, today)
+        case = engine.probe(state)
+        engine.advance(case, rules, today)
         try:
-            engine.validate_event(probe, input.event, rules, today)
+            engine.validate_event(case, input.event, rules, today)
         except EventRefused as error:
             raise _refusal(error) from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain.case import engine
 from domain.case.model import ObligationStatus, PhaseName
 from tests.domain.conftest import CaseFactory
 
@@ -154,3 +155,14 @@ def test_a_refusal_never_echoes_free_text_from_a_code_field(case: CaseFactory) -
     c.event(D(2019, 3, 5), "screened", category=2)
     refused = c.refused(D(2019, 3, 6), "decision_made", decision="depression F32 severe")
     assert "F32" not in refused.reason
+
+
+def test_advancing_a_probe_leaves_the_case_untouched(case: CaseFactory) -> None:
+    """The update validator advances a probe copy; the real case must not change."""
+    c = case("thisted", D(2019, 3, 4), first_absence_day=D(2019, 3, 1))
+    c.event(D(2019, 3, 5), "screened", category=2)
+    before = c.state.model_dump()
+    copy = engine.probe(c.state)
+    engine.advance(copy, c.rules, D(2019, 9, 1))
+    assert copy.obligations["sdp.followup.1"].status is ObligationStatus.MISSED
+    assert c.state.model_dump() == before
