@@ -30,6 +30,7 @@ from workers.auth import Scope, write_token_file
 from workers.config import CaseflowConfig
 from workers.gateway.server import run_gateway
 from workflows.case_workflow import CaseWorkflow
+from workflows.enrolment_workflow import EnrolmentWorkflow
 
 CLIENTS: dict[str, tuple[list[str], list[Scope]]] = {
     "thisted": (["thisted"], [Scope.READ, Scope.WRITE]),
@@ -87,7 +88,9 @@ async def gateway(
         namespace=env.client.namespace,
         data_converter=env.client.data_converter,
     )
-    async with new_worker(env.client, CaseWorkflow, activities=case_activities(data)) as worker:
+    async with new_worker(
+        env.client, CaseWorkflow, EnrolmentWorkflow, activities=case_activities(data)
+    ) as worker:
         port = free_port()
         config = CaseflowConfig(
             namespace=env.client.namespace,
