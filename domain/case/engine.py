@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from copy import deepcopy
 from datetime import date, timedelta
 from typing import Any
 
@@ -185,18 +186,23 @@ def validate_event(state: CaseState, event: CaseEvent, rulebook: Rulebook, today
 def probe(state: CaseState) -> CaseState:
     """A copy of the case that `advance` may change without touching the original.
 
-    Cheaper than a deep copy (which costs tens of milliseconds on a long case): `advance`
-    only replaces obligation records' fields, appends to the timeline and the pending
-    actions, and adds exemption locks; facts, phase data and receipts it leaves alone.
+    The update validator advances it; validators do not run when a workflow replays, so
+    anything they changed in the real case would make the replay diverge. Cheaper than a
+    deep copy (tens of milliseconds on a long case): the timeline entries and event
+    receipts, which `advance` never changes, are shared.
     """
-    return state.model_copy(
+    copy = state.model_copy(
         update={
             "obligations": {k: r.model_copy() for k, r in state.obligations.items()},
             "timeline": list(state.timeline),
             "pending_actions": list(state.pending_actions),
             "exemption_locks": dict(state.exemption_locks),
+            "facts": dict(state.facts),
+            "phase_data": deepcopy(state.phase_data),
         }
     )
+    copy._rules_window = None
+    return copy
 
 
 def handle_event(

@@ -48,17 +48,19 @@ class RulesWindow:
     keeps the pure core fast.
     """
 
-    key: tuple[str, str | None, str]
+    key: tuple[object, ...]
     since: date
     until: date | None
     answers: dict[str, Resolution]
 
-    def covers(self, key: tuple[str, str | None, str], on: date) -> bool:
+    def covers(self, key: tuple[object, ...], on: date) -> bool:
         return self.key == key and self.since <= on and (self.until is None or on < self.until)
 
 
 def rules_window(rulebook: Rulebook, state: CaseState, on: date) -> RulesWindow:
-    key = (state.target_group, state.reform, rulebook.content_hash)
+    # Facts are part of the key: a phase may keep a system fact current as time passes.
+    facts = tuple(sorted(state.facts.items(), key=lambda item: item[0]))
+    key = (state.target_group, state.reform, rulebook.content_hash, facts)
     window = state._rules_window
     if isinstance(window, RulesWindow) and window.covers(key, on):
         return window
