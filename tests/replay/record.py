@@ -27,7 +27,13 @@ from workflows.search_attributes import dev_server_flags
 
 HERE = Path(__file__).parent
 SCENARIOS = HERE.parent / "scenarios"
-RECORDED = ("thisted_sdp_standard_to_jaf", "jammerbugt_fk2c_fk2a_across_2020")
+RECORDED = (
+    "thisted_sdp_standard_to_jaf",
+    "jammerbugt_fk2c_fk2a_across_2020",
+    "frederikshavn_rf_fk3h_extension",
+    "vesthimmerland_ly_fk3b",
+    "jammerbugt_jaf_to_reval_fk3a",
+)
 
 
 async def histories_of(client: Client, workflow_id: str) -> list[str]:
