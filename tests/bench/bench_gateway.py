@@ -186,7 +186,7 @@ async def bench(clients: int, events: int, paced: int, paced_share: float, data_
             from domain.case.events import EVENT_ADAPTER  # noqa: PLC0415 - after the stack
 
             async def direct(case: str, n: int) -> None:
-                handle = temporal.get_workflow_handle_for(CaseWorkflow.run, f"case-787-{case}")
+                handle = temporal.get_workflow_handle(f"case-787-{case}")
                 update = ReportEventInput(event=EVENT_ADAPTER.validate_python(event(n, case)))
                 await handle.execute_update(CaseWorkflow.report_event, update)
 
