@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.case.dates import ONE_DAY
 from domain.case.engine import CaseStart
 from domain.case.events import CaseEvent
 from domain.case.model import (
@@ -65,7 +66,7 @@ class CaseClock(BaseModel):
     def today(self, now: datetime) -> date:
         if self.legal_anchor is None or self.wall_anchor is None:
             return now.astimezone(UTC).date()
-        return self.legal_anchor + timedelta(days=(now - self.wall_anchor) // timedelta(days=1))
+        return self.legal_anchor + timedelta(days=(now - self.wall_anchor) // ONE_DAY)
 
     def instant(self, day: date) -> datetime:
         """The workflow instant at which legal `day` begins."""

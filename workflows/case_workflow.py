@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.rulebook_activity import LOAD_RULE_SLICE, RuleSliceRequest
     from domain.case import engine
+    from domain.case.dates import day_after
     from domain.case.engine import CaseStart, EventRefused
     from domain.case.model import (
         ActionKind,
@@ -311,7 +312,7 @@ def _required(input: CaseWorkflowInput) -> CaseStart:
 
 
 def _wake_summary(state: CaseState, wake: date) -> str:
-    due = [o for o in state.open_obligations() if o.due_on + timedelta(days=1) == wake]
+    due = [o for o in state.open_obligations() if day_after(o.due_on) == wake]
     if due:
         first = due[0]
         return f"{first.title} — {', '.join(first.citations[:1])} — {first.regime}"

@@ -9,7 +9,23 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
-__all__ = ["add_days", "add_months", "add_weeks", "add_years", "end_of_week", "period"]
+__all__ = [
+    "ONE_DAY",
+    "add_days",
+    "add_months",
+    "add_weeks",
+    "add_years",
+    "day_after",
+    "end_of_week",
+    "period",
+]
+
+ONE_DAY = timedelta(days=1)
+"""Calendar arithmetic, not law: "the day after a deadline", "the last day of a week"."""
+
+
+def day_after(day: date) -> date:
+    return day + ONE_DAY
 
 
 def add_days(start: date, days: int) -> date:
@@ -33,7 +49,7 @@ def add_years(start: date, years: int) -> date:
 
 def end_of_week(anchor: date, week: int) -> date:
     """Last day of the `week`-th week counted from `anchor` (week 1 = anchor .. anchor+6)."""
-    return anchor + timedelta(weeks=week) - timedelta(days=1)
+    return anchor + timedelta(weeks=week) - ONE_DAY
 
 
 def period(start: date, amount: int, unit: str) -> date:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from copy import deepcopy
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from domain.case.dates import day_after
 from domain.case.events import (
     AssessmentRecorded,
     CaseEvent,
@@ -364,7 +365,7 @@ def _next_wakeup(
     candidates: list[date] = []
     for record in state.obligations.values():
         if record.status is ObligationStatus.OPEN and record.due_on >= today:
-            candidates.append(record.due_on + timedelta(days=1))
+            candidates.append(day_after(record.due_on))
     phase = phase_for(state.phase)
     for obligation in obligations:
         if obligation.opens_on > today:
@@ -570,7 +571,7 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
             )
         elif record.due_on < today:
             record.status = ObligationStatus.MISSED
-            record.missed_on = record.due_on + timedelta(days=1)
+            record.missed_on = day_after(record.due_on)
             state.timeline.append(
                 TimelineEntry(
                     on=record.missed_on,
