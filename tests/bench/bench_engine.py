@@ -109,14 +109,25 @@ async def drive_bare(
     await env.fast_forward(handle, timedelta(days=(scenario.until - current).days))
 
 
-async def gather_limited(limit: int, coroutines: list[Any]) -> list[Any]:
+STUCK_AFTER = 300.0
+"""Seconds after which one driver is counted as stuck (a dev-server fast-forward poll can
+hang under overload) instead of holding up the whole run."""
+
+
+async def gather_limited(limit: int, coroutines: list[Any]) -> int:
+    """Run with at most `limit` at once; return how many did not finish in time."""
     semaphore = asyncio.Semaphore(limit)
 
-    async def run(coroutine: Any) -> Any:
+    async def run(coroutine: Any) -> bool:
         async with semaphore:
-            return await coroutine
+            try:
+                await asyncio.wait_for(coroutine, STUCK_AFTER)
+            except TimeoutError:
+                return False
+            return True
 
-    return await asyncio.gather(*(run(c) for c in coroutines))
+    done = await asyncio.gather(*(run(c) for c in coroutines))
+    return done.count(False)
 
 
 async def history_shape(client: Client, workflow_id: str) -> tuple[int, int, int, int, int]:
@@ -175,13 +186,13 @@ async def bench_workflows(cases: int, concurrency: int) -> None:
                     f"{updates} updates"
                 )
                 started = time.perf_counter()
-                await gather_limited(
+                case_stuck = await gather_limited(
                     concurrency,
                     [drive_case(env, s, worker.task_queue) for s in scenarios[1:]],
                 )
                 case_wall = time.perf_counter() - started
                 started = time.perf_counter()
-                await gather_limited(
+                bare_stuck = await gather_limited(
                     concurrency,
                     [
                         drive_bare(env, s, plan, worker.task_queue, i)
@@ -196,6 +207,7 @@ async def bench_workflows(cases: int, concurrency: int) -> None:
         )
         print(f"{n} bare workflows, same timers/activities/updates: {bare_wall:.1f} s")
         print(f"ratio bare/case = {bare_wall / case_wall:.2f} (floor >= 0.8)")
+        print(f"drivers stuck (> {STUCK_AFTER:.0f} s): case {case_stuck}, bare {bare_stuck}")
     finally:
         await env.shutdown()
 
