@@ -47,7 +47,7 @@ from domain.case.model import (
     TimelineEntry,
     TimelineKind,
 )
-from domain.case.obligations import mark_met
+from domain.case.obligations import mark_met, note
 from domain.case.operations import OperationalSettings, load_operational_settings
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases import phase_for
@@ -448,16 +448,13 @@ def _change_phase(state: CaseState, transition: Transition, rulebook: Rulebook) 
     for record in state.obligations.values():
         if record.phase is old and record.status is ObligationStatus.OPEN:
             record.status = ObligationStatus.WITHDRAWN
-            state.timeline.append(
-                TimelineEntry(
-                    on=on,
-                    kind=TimelineKind.OBLIGATION_WITHDRAWN,
-                    subject=record.id,
-                    summary=f"{record.title} withdrawn: {old.value} ended",
-                    regime=record.regime,
-                    citations=record.citations,
-                    phase=old,
-                )
+            note(
+                state,
+                on,
+                TimelineKind.OBLIGATION_WITHDRAWN,
+                record,
+                f"{record.title} withdrawn: {old.value} ended",
+                phase=old,
             )
     state.pending_actions = [
         i for i in state.pending_actions if state.obligations[i].phase is not old
@@ -537,16 +534,13 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
             elif (ob.due_on, ob.regime) != (record.due_on, record.regime):
                 record.due_on, record.regime = ob.due_on, ob.regime
                 record.citations, record.reason = ob.citations, ob.reason
-                state.timeline.append(
-                    TimelineEntry(
-                        on=today,
-                        kind=TimelineKind.OBLIGATION_RECOMPUTED,
-                        subject=ob.id,
-                        summary=f"{ob.title} now due {ob.due_on.isoformat()}: {ob.reason}",
-                        regime=ob.regime,
-                        citations=ob.citations,
-                        phase=state.phase,
-                    )
+                note(
+                    state,
+                    today,
+                    TimelineKind.OBLIGATION_RECOMPUTED,
+                    ob,
+                    f"{ob.title} now due {ob.due_on.isoformat()}: {ob.reason}",
+                    phase=state.phase,
                 )
         elif record.status is ObligationStatus.EXEMPTED and not ob.exempted:
             del state.obligations[ob.id]
@@ -558,30 +552,24 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
             record.status = ObligationStatus.WITHDRAWN
             if record.id in state.pending_actions:
                 state.pending_actions.remove(record.id)
-            state.timeline.append(
-                TimelineEntry(
-                    on=today,
-                    kind=TimelineKind.OBLIGATION_WITHDRAWN,
-                    subject=record.id,
-                    summary=f"{record.title} no longer required",
-                    regime=record.regime,
-                    citations=record.citations,
-                    phase=record.phase,
-                )
+            note(
+                state,
+                today,
+                TimelineKind.OBLIGATION_WITHDRAWN,
+                record,
+                f"{record.title} no longer required",
+                phase=record.phase,
             )
         elif record.due_on < today:
             record.status = ObligationStatus.MISSED
             record.missed_on = day_after(record.due_on)
-            state.timeline.append(
-                TimelineEntry(
-                    on=record.missed_on,
-                    kind=TimelineKind.OBLIGATION_MISSED,
-                    subject=record.id,
-                    summary=f"{record.title} missed (due {record.due_on.isoformat()})",
-                    regime=record.regime,
-                    citations=record.citations,
-                    phase=record.phase,
-                )
+            note(
+                state,
+                record.missed_on,
+                TimelineKind.OBLIGATION_MISSED,
+                record,
+                f"{record.title} missed (due {record.due_on.isoformat()})",
+                phase=record.phase,
             )
 
 
@@ -603,28 +591,22 @@ def _create(state: CaseState, ob: Obligation, today: date) -> None:
     state.obligations[ob.id] = record
     if ob.exempted:
         _lock(state, ob, today)
-        state.timeline.append(
-            TimelineEntry(
-                on=today,
-                kind=TimelineKind.OBLIGATION_EXEMPTED,
-                subject=ob.id,
-                summary=f"{ob.title} not required: {ob.reason}",
-                regime=ob.regime,
-                citations=ob.citations,
-                phase=state.phase,
-            )
-        )
-        return
-    state.timeline.append(
-        TimelineEntry(
-            on=today,
-            kind=TimelineKind.OBLIGATION_CREATED,
-            subject=ob.id,
-            summary=f"{ob.title} due {ob.due_on.isoformat()}: {ob.reason}",
-            regime=ob.regime,
-            citations=ob.citations,
+        note(
+            state,
+            today,
+            TimelineKind.OBLIGATION_EXEMPTED,
+            ob,
+            f"{ob.title} not required: {ob.reason}",
             phase=state.phase,
         )
+        return
+    note(
+        state,
+        today,
+        TimelineKind.OBLIGATION_CREATED,
+        ob,
+        f"{ob.title} due {ob.due_on.isoformat()}: {ob.reason}",
+        phase=state.phase,
     )
     if ob.action is not None:
         state.pending_actions.append(ob.id)
@@ -636,16 +618,13 @@ def _exempt(state: CaseState, record: ObligationRecord, ob: Obligation, today: d
     if record.id in state.pending_actions:
         state.pending_actions.remove(record.id)
     _lock(state, ob, today)
-    state.timeline.append(
-        TimelineEntry(
-            on=today,
-            kind=TimelineKind.OBLIGATION_EXEMPTED,
-            subject=ob.id,
-            summary=f"{ob.title} no longer required: {ob.reason}",
-            regime=ob.regime,
-            citations=ob.citations,
-            phase=state.phase,
-        )
+    note(
+        state,
+        today,
+        TimelineKind.OBLIGATION_EXEMPTED,
+        ob,
+        f"{ob.title} no longer required: {ob.reason}",
+        phase=state.phase,
     )
 
 

@@ -7,13 +7,38 @@ from datetime import date
 
 from domain.case.model import (
     CaseState,
+    Obligation,
     ObligationRecord,
     ObligationStatus,
+    PhaseName,
     TimelineEntry,
     TimelineKind,
 )
 
-__all__ = ["mark_met", "meet_obligation"]
+__all__ = ["mark_met", "meet_obligation", "note"]
+
+
+def note(
+    state: CaseState,
+    on: date,
+    kind: TimelineKind,
+    item: ObligationRecord | Obligation,
+    summary: str,
+    *,
+    phase: PhaseName | None,
+) -> None:
+    """Add a timeline line about an obligation, with its legal basis and regime."""
+    state.timeline.append(
+        TimelineEntry(
+            on=on,
+            kind=kind,
+            subject=item.id,
+            summary=summary,
+            regime=item.regime,
+            citations=item.citations,
+            phase=phase,
+        )
+    )
 
 
 def mark_met(state: CaseState, record: ObligationRecord, on: date) -> None:
@@ -22,16 +47,13 @@ def mark_met(state: CaseState, record: ObligationRecord, on: date) -> None:
     record.met_on = on
     if record.id in state.pending_actions:
         state.pending_actions.remove(record.id)
-    state.timeline.append(
-        TimelineEntry(
-            on=on,
-            kind=TimelineKind.OBLIGATION_MET,
-            subject=record.id,
-            summary=f"{record.title} met" + (" late" if late else ""),
-            regime=record.regime,
-            citations=record.citations,
-            phase=record.phase,
-        )
+    note(
+        state,
+        on,
+        TimelineKind.OBLIGATION_MET,
+        record,
+        f"{record.title} met" + (" late" if late else ""),
+        phase=record.phase,
     )
 
 
