@@ -230,7 +230,6 @@ async def _start_or_find(
             CaseWorkflowInput(
                 start=start,
                 clock=CaseClock(legal_anchor=start.opened_on),
-                workflow_id_municipality_code=case.municipality_code,
             ),
             id=case.workflow_id,
             task_queue=task_queue,

@@ -81,7 +81,6 @@ class CaseWorkflowInput(BaseModel):
     start: CaseStart | None = None
     state: CaseState | None = None
     clock: CaseClock = Field(default_factory=CaseClock)
-    workflow_id_municipality_code: str | None = None
 
 
 class ReportEventInput(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from domain.case.dates import add_months
 from domain.case.events import CaseEvent, DecisionMade, Screened
 from domain.case.identifiers import quoted
 from domain.case.model import (
@@ -17,7 +18,7 @@ from domain.case.model import (
     PhaseName,
 )
 from domain.case.phase import EventRefused
-from domain.case.rules_view import make_obligation
+from domain.case.rules_view import RuleView, make_obligation
 from domain.rulebook import Resolution
 
 __all__ = [
@@ -123,4 +124,33 @@ def recurring(
         reason=reason,
         action=booking(meeting, opens, due, capacity) if meeting else None,
         met_by=(f"meeting:{meeting}",) if meeting else (),
+    )
+
+
+def conversations_per_period(
+    state: CaseState,
+    view: RuleView,
+    *,
+    area: str,
+    prefix: str,
+    title: str,
+    start: date,
+    meeting: str,
+) -> Obligation:
+    """ "At least N conversations per M months" (`<area>.conversations.min_count` /
+    `.period_months`), spread evenly: each is due M/N months after the previous one."""
+    count = view.resolve(f"{area}.conversations.min_count")
+    months = view.resolve(f"{area}.conversations.period_months")
+    spacing = max(1, int(months.value) // int(count.value))
+    return recurring(
+        state,
+        prefix=prefix,
+        kind=ObligationKind.CONVERSATION,
+        title=title,
+        first_opens=start,
+        first_due=add_months(start, spacing),
+        next_due=lambda held: add_months(held, spacing),
+        basis=[count, months],
+        reason=f"At least {count.value} {title.lower()}s per {months.value} months",
+        meeting=meeting,
     )

@@ -16,7 +16,7 @@ from domain.case.events import CaseEvent, DecisionMade, MeetingHeld
 from domain.case.model import CaseState, Obligation, ObligationKind, PhaseName
 from domain.case.obligations import meet_obligation
 from domain.case.phase import Transition
-from domain.case.phases.base import check_decision, recurring
+from domain.case.phases.base import check_decision, conversations_per_period
 from domain.case.phases.rehabiliteringsteam import (
     RT_MEETING,
     check_grant,
@@ -132,20 +132,14 @@ class JobafklaringPhase:
                 reason=f"Present the case to the team within {within.value} weeks of the start",
             )
 
-        count = view.resolve("jaf.conversations.min_count")
-        months = view.resolve("jaf.conversations.period_months")
-        spacing = max(1, int(months.value) // int(count.value))
         result.append(
-            recurring(
+            conversations_per_period(
                 state,
+                view,
+                area="jaf",
                 prefix=f"{prefix}.conversation",
-                kind=ObligationKind.CONVERSATION,
                 title="Individual conversation",
-                first_opens=start,
-                first_due=add_months(start, spacing),
-                next_due=lambda held: add_months(held, spacing),
-                basis=[count, months],
-                reason=f"At least {count.value} individual conversations per {months.value} months",
+                start=start,
                 meeting=CONVERSATION,
             )
         )

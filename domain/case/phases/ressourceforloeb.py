@@ -16,7 +16,7 @@ from domain.case.events import CaseEvent, DecisionMade, MeetingHeld
 from domain.case.model import CaseState, Obligation, ObligationKind, ObligationStatus, PhaseName
 from domain.case.obligations import meet_obligation
 from domain.case.phase import EventRefused, Transition
-from domain.case.phases.base import check_decision, recurring, status_of
+from domain.case.phases.base import check_decision, conversations_per_period, recurring, status_of
 from domain.case.phases.rehabiliteringsteam import (
     RT_MEETING,
     check_grant,
@@ -156,20 +156,14 @@ class RessourceforloebPhase:
         data = state.phase_data
         start = state.phase_started_on
         end_on: date = data["end_on"]
-        count = view.resolve("rf.conversations.min_count")
-        months = view.resolve("rf.conversations.period_months")
-        spacing = max(1, int(months.value) // int(count.value))
         result = [
-            recurring(
+            conversations_per_period(
                 state,
+                view,
+                area="rf",
                 prefix="rf.conversation",
-                kind=ObligationKind.CONVERSATION,
                 title="Contact conversation",
-                first_opens=start,
-                first_due=add_months(start, spacing),
-                next_due=lambda held: add_months(held, spacing),
-                basis=[count, months],
-                reason=f"At least {count.value} contact conversations per {months.value} months",
+                start=start,
                 meeting=CONVERSATION,
             ),
             self._plan(state, view),
