@@ -37,6 +37,7 @@ from domain.case.identifiers import check_reference, quoted
 from domain.case.model import (
     ActionReceipt,
     CaseState,
+    EngineMemo,
     EventReceipt,
     ExemptionLock,
     FactValue,
@@ -84,6 +85,9 @@ class CaseStart(BaseModel):
     reform: str | None = None
     settings: OperationalSettings | None = None
     """Operational practice; None takes the packaged defaults (domain/case/operations.yaml)."""
+
+
+_PENDING = (ObligationStatus.OPEN, ObligationStatus.MISSED)
 
 
 def open_case(start: CaseStart, rulebook: Rulebook) -> CaseState:
@@ -137,8 +141,16 @@ def event_fingerprint(event: CaseEvent) -> str:
     return hashlib.sha256(event.model_dump_json().encode()).hexdigest()[:16]
 
 
-def validate_event(state: CaseState, event: CaseEvent, rulebook: Rulebook, today: date) -> None:
-    """Raise EventRefused if `event` cannot be applied on `today`. Never changes `state`."""
+def validate_event(
+    state: CaseState,
+    event: CaseEvent,
+    rulebook: Rulebook,
+    today: date,
+    view: RuleView | None = None,
+) -> None:
+    """Raise EventRefused if `event` cannot be applied on `today`. Never changes `state`.
+
+    `view` is the case's rule view on `today`, when the caller already has it."""
     if state.closed:
         raise EventRefused("type", "the case is closed")
     if event.effective_date > today:
@@ -152,7 +164,8 @@ def validate_event(state: CaseState, event: CaseEvent, rulebook: Rulebook, today
             f"{event.effective_date.isoformat()} is before the case was opened "
             f"({state.opened_on.isoformat()})",
         )
-    view = RuleView(rulebook, state, today)
+    if view is None:
+        view = RuleView(rulebook, state, today)
     phase = phase_for(state.phase)
     if isinstance(event, AssessmentRecorded):
         _check_facts(
@@ -202,7 +215,7 @@ def probe(state: CaseState) -> CaseState:
             "phase_data": deepcopy(state.phase_data),
         }
     )
-    copy._rules_window = None
+    copy._memo = EngineMemo(next_wakeup=state.memo.next_wakeup)  # the rule window is not shared
     return copy
 
 
@@ -216,17 +229,17 @@ def handle_event(
             raise EventRefused("event_id", "this event id was already used for a different event")
         return first
     advance(state, rulebook, today)
-    validate_event(state, event, rulebook, today)
-    state._next_wakeup = None
-    state._rules_window = None  # facts may change: rule answers must be resolved again
-    phase = phase_for(state.phase)
     view = RuleView(rulebook, state, today)
+    validate_event(state, event, rulebook, today, view)
+    state.memo.next_wakeup = None
+    phase = phase_for(state.phase)
+    summary = _describe(event)
     state.timeline.append(
         TimelineEntry(
             on=event.effective_date,
             kind=TimelineKind.EVENT,
             subject=event.type,
-            summary=_describe(event),
+            summary=summary,
             phase=state.phase,
         )
     )
@@ -251,7 +264,7 @@ def handle_event(
         event_type=event.type,
         applied_on=event.effective_date,
         phase=state.phase,
-        summary=_describe(event),
+        summary=summary,
         fingerprint=event_fingerprint(event),
     )
     state.events[event.event_id] = receipt
@@ -261,8 +274,17 @@ def handle_event(
 def advance(state: CaseState, rulebook: Rulebook, today: date) -> None:
     """Bring the case up to `today`: regimes, obligations, missed deadlines, actions."""
     today = max(today, state.today)
-    if state._next_wakeup is not None and today == state.today:
-        return  # nothing changed since the last step on this day: advancing is idempotent
+    memo = state.memo
+    if memo.next_wakeup is not None and memo.rulebook_hash == rulebook.content_hash:
+        # Nothing changed since the last step, and nothing can happen before the next
+        # wake-up without an event: that is what the wake-up means (phases whose answers
+        # move with time report those dates as wake-ups). Most steps end here.
+        wake = memo.next_wakeup[0]
+        if today == state.today:
+            return
+        if wake is None or today < wake:
+            state.today = today
+            return
     if state.closed:
         state.today = today
         return
@@ -272,7 +294,8 @@ def advance(state: CaseState, rulebook: Rulebook, today: date) -> None:
     obligations = phase.obligations(state, view)
     _reconcile(state, obligations, today)
     state.today = today
-    state._next_wakeup = (_next_wakeup(state, rulebook, view, obligations),)
+    memo.next_wakeup = (_next_wakeup(state, rulebook, view, obligations),)
+    memo.rulebook_hash = rulebook.content_hash
 
 
 def record_action(state: CaseState, obligation_id: str, receipt: ActionReceipt) -> None:
@@ -350,8 +373,9 @@ def next_wakeup(state: CaseState, rulebook: Rulebook) -> date | None:
     """The next day on which something can happen without an event, or None."""
     if state.closed:
         return None
-    if state._next_wakeup is not None:
-        return state._next_wakeup[0]
+    memo = state.memo
+    if memo.next_wakeup is not None and memo.rulebook_hash == rulebook.content_hash:
+        return memo.next_wakeup[0]
     view = RuleView(rulebook, state, state.today)
     return _next_wakeup(state, rulebook, view, phase_for(state.phase).obligations(state, view))
 
@@ -428,18 +452,18 @@ def _describe(event: CaseEvent) -> str:
 
 def _meet(state: CaseState, key: str, on: date) -> None:
     """Mark the earliest-due open or missed obligation that `key` fulfils as met."""
-    candidates = sorted(
-        (
-            r
-            for r in state.obligations.values()
-            if key in r.met_by
-            and r.phase is state.phase
-            and r.status in (ObligationStatus.OPEN, ObligationStatus.MISSED)
-        ),
-        key=lambda r: (r.due_on, r.id),
-    )
-    if candidates:
-        mark_met(state, candidates[0], on)
+    phase = state.phase
+    earliest: ObligationRecord | None = None
+    for r in state.obligations.values():
+        if (
+            key in r.met_by
+            and r.phase is phase
+            and r.status in _PENDING
+            and (earliest is None or (r.due_on, r.id) < (earliest.due_on, earliest.id))
+        ):
+            earliest = r
+    if earliest is not None:
+        mark_met(state, earliest, on)
 
 
 def _change_phase(state: CaseState, transition: Transition, rulebook: Rulebook) -> None:

@@ -8,6 +8,7 @@ number, and facts are booleans, counts and dates.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -28,6 +29,7 @@ __all__ = [
     "ActionReceipt",
     "ActionRequest",
     "CaseState",
+    "EngineMemo",
     "EventReceipt",
     "ExemptionLock",
     "FactValue",
@@ -128,13 +130,14 @@ class ActionReceipt(BaseModel):
     overbooked: bool = False
 
 
-class Obligation(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Obligation:
     """A duty computed from the rules in force: never stored by hand, recomputed on every step.
 
     `regime` and `citations` say *why* it exists; `reason` says it in one readable line.
+    A plain dataclass, not a pydantic model: phases build several on every step and only the
+    `ObligationRecord` made from one is ever stored or serialised.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     kind: ObligationKind
@@ -223,6 +226,18 @@ class EventReceipt(BaseModel):
     """Content hash of the event, so a reused id with different content is refused."""
 
 
+@dataclass(slots=True)
+class EngineMemo:
+    """Answers the engine may reuse until the case changes."""
+
+    next_wakeup: tuple[date | None] | None = None
+    """The answer to "when next?", valid until the case changes."""
+    rulebook_hash: str | None = None
+    """The rules `next_wakeup` was computed with."""
+    rules_window: Any = None
+    """Rule answers valid until the next rule boundary or fact change (see RuleView)."""
+
+
 class CaseState(BaseModel):
     """Everything the core knows about one case."""
 
@@ -252,10 +267,20 @@ class CaseState(BaseModel):
     reform: str | None = None
     """A named hypothetical reform (what-if runs only); None under the law in force."""
 
-    _next_wakeup: tuple[date | None] | None = PrivateAttr(default=None)
-    """The engine's answer to "when next?", valid until the case changes (not serialised)."""
-    _rules_window: Any = PrivateAttr(default=None)
-    """Rule answers valid until the next rule boundary or fact change (see RuleView)."""
+    _memo: EngineMemo = PrivateAttr(default_factory=EngineMemo)
+    """The engine's reusable answers (not serialised). One private attribute, read once per
+    step: pydantic's private-attribute access is a Python-level fallback and showed up in
+    the pure core's profile."""
+
+    @property
+    def memo(self) -> EngineMemo:
+        """The engine's reusable answers, read straight from pydantic's private storage (a
+        plain private-attribute read goes through `BaseModel.__getattr__`, measurably slower
+        on the pure core's hot path)."""
+        private = self.__pydantic_private__
+        assert private is not None  # always set: `_memo` has a default factory
+        memo: EngineMemo = private["_memo"]
+        return memo
 
     @property
     def closed(self) -> bool:

@@ -7,7 +7,7 @@ exemption decision that was taken stands after its regime ends (DOMAIN §8.15).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -58,32 +58,45 @@ class RulesWindow:
 
 
 def rules_window(rulebook: Rulebook, state: CaseState, on: date) -> RulesWindow:
-    # Facts are part of the key: a phase may keep a system fact current as time passes.
-    facts = tuple(sorted(state.facts.items(), key=lambda item: item[0]))
-    key = (state.target_group, state.reform, rulebook.content_hash, facts)
-    window = state._rules_window
+    # Facts are part of the key: events record them and a phase may keep a system fact
+    # current as time passes. Unsorted: the same facts recorded in another order only cost
+    # a fresh window, never a stale answer.
+    key = (state.target_group, state.reform, rulebook.content_hash, tuple(state.facts.items()))
+    memo = state.memo
+    window = memo.rules_window
     if isinstance(window, RulesWindow) and window.covers(key, on):
         return window
     until = rulebook.next_boundary(state.municipality, state.target_group, on)
     window = RulesWindow(key=key, since=on, until=until, answers={})
-    state._rules_window = window
+    memo.rules_window = window
     return window
 
 
 class RuleView:
+    __slots__ = ("_cache", "_context_memo", "on", "rulebook", "state", "window")
+
     def __init__(self, rulebook: Rulebook, state: CaseState, on: date) -> None:
         self.rulebook = rulebook
         self.state = state
         self.on = on
-        self._context = ResolutionContext(
-            municipality=state.municipality,
-            target_group=state.target_group,
-            on=on,
-            facts=state.facts,
-            reform=state.reform,
-        )
         self.window = rules_window(rulebook, state, on)
         self._cache = self.window.answers
+        self._context_memo: ResolutionContext | None = None
+
+    @property
+    def _context(self) -> ResolutionContext:
+        # Built on first need: most answers come from the window without asking the rulebook.
+        context = self._context_memo
+        if context is None:
+            state = self.state
+            context = self._context_memo = ResolutionContext(
+                municipality=state.municipality,
+                target_group=state.target_group,
+                on=self.on,
+                facts=state.facts,
+                reform=state.reform,
+            )
+        return context
 
     def resolve(self, rule_id: str) -> Resolution:
         cached = self._cache.get(rule_id)
@@ -174,6 +187,8 @@ class RuleView:
 
 
 def _most_specific_regime(basis: Sequence[Resolution]) -> str:
+    if len(basis) == 1:
+        return basis[0].regime
     for resolution in basis:
         if resolution.regime.startswith("TRIAL:"):
             return resolution.regime
@@ -183,7 +198,9 @@ def _most_specific_regime(basis: Sequence[Resolution]) -> str:
     return basis[0].regime
 
 
-def _citations(basis: Iterable[Resolution]) -> tuple[str, ...]:
+def _citations(basis: Sequence[Resolution]) -> tuple[str, ...]:
+    if len(basis) == 1:
+        return basis[0].citations
     seen: dict[str, None] = {}
     for resolution in basis:
         for citation in resolution.citations:

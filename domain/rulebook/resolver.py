@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
 from domain.rulebook import conditions as cond
@@ -99,6 +100,7 @@ class _Segment:
 _Timeline = tuple[list[date], list[_Segment]]
 
 
+@lru_cache(maxsize=4096)  # cases ask by the same few ids on every step
 def _fold(text: str) -> str:
     """Case- and accent-insensitive key: "Brønderslev", "broenderslev" and "bronderslev" meet."""
     t = text.strip().casefold()

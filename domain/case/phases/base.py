@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 
 from domain.case.dates import add_months
 from domain.case.events import CaseEvent, DecisionMade, Screened
@@ -71,6 +72,9 @@ def met_on(state: CaseState, obligation_id: str) -> date | None:
     return record.met_on
 
 
+# Phases describe the same action on every step until it is done; the requests are frozen,
+# so one object per distinct request saves rebuilding (and re-validating) it each time.
+@lru_cache(maxsize=4096)
 def booking(
     meeting: str, earliest: date, latest: date, capacity: int | None = None
 ) -> ActionRequest:
@@ -83,6 +87,7 @@ def booking(
     )
 
 
+@lru_cache(maxsize=4096)
 def certificate_request(certificate: str, latest: date) -> ActionRequest:
     return ActionRequest(
         kind=ActionKind.REQUEST_CERTIFICATE, certificate=certificate, latest=latest

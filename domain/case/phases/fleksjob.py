@@ -221,8 +221,10 @@ class FleksjobPhase:
 
     def obligations(self, state: CaseState, view: RuleView) -> list[Obligation]:
         data = state.phase_data
-        # A system fact trial conditions read (FK-3.k, FK-1.e); kept current whenever the
-        # case is looked at, because months accrue with time, not with events.
+        # A system fact trial conditions read (FK-3.k, FK-1.e); refreshed at every step the
+        # case takes, because months accrue with time, not with events. No duty of this
+        # phase depends on it (only the forholdstal rules of company offers do), so it
+        # needs no wake-up of its own.
         state.facts[MONTHS_FACT] = ly_months_received(data["ly_periods"], view.on)
         if data["status"] == ON_LY:
             return self._ly_obligations(state, view)

@@ -9,6 +9,7 @@ citizen may always demand the team.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from domain.case.dates import add_months, add_weeks
@@ -150,7 +151,7 @@ class RessourceforloebPhase:
         )
         if fixed.value is True:
             return plan
-        return plan.model_copy(update={"exempted": True, "reason": fixed.reason})
+        return replace(plan, exempted=True, reason=fixed.reason)
 
     def obligations(self, state: CaseState, view: RuleView) -> list[Obligation]:
         data = state.phase_data

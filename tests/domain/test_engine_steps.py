@@ -1,0 +1,118 @@
+"""The engine's step contract: between two wake-ups nothing can happen without an event.
+
+`advance` relies on it to skip the work on days that are not wake-ups (most of them), and
+the workflow relies on it to sleep. Checked against a reference that forgets every cached
+answer and recomputes the whole case on every single day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from domain.case import engine
+from domain.case.dates import ONE_DAY
+from domain.case.model import CaseState, Obligation
+from domain.case.phases import phase_for
+from domain.case.rules_view import RuleView
+from domain.case.scenario import Scenario, load_scenario, run_scenario, simulated_receipt, sliced
+from domain.rulebook import Rulebook
+
+SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
+
+
+def _year(path: Path) -> Scenario:
+    scenario = load_scenario(path)
+    return scenario.model_copy(update={"until": scenario.case.opened_on + timedelta(days=365)})
+
+
+def _perform(state: CaseState) -> None:
+    for obligation_id in list(state.pending_actions):
+        engine.record_action(state, obligation_id, simulated_receipt(obligation_id, state.today))
+
+
+def _run_daily_without_memo(scenario: Scenario, rulebook: Rulebook) -> CaseState:
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    state = engine.open_case(scenario.case, rules)
+    engine.note_rulebook(state, rules.content_hash, state.today)
+    _perform(state)
+    events = list(scenario.events)
+    assert scenario.until is not None
+    last = max(scenario.until, *(e.effective_date for e in events))
+    day = state.today
+    while day <= last:
+        state.memo.next_wakeup = None  # forget: recompute everything on this day
+        engine.advance(state, rules, day)
+        _perform(state)
+        while events and events[0].effective_date == day:
+            try:
+                engine.handle_event(state, events.pop(0), rules, day)
+            except engine.EventRefused:
+                continue
+            _perform(state)
+        day += ONE_DAY
+    return state
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_waking_only_at_wakeups_tells_the_same_story_as_looking_every_day(
+    path: Path, rulebook: Rulebook
+) -> None:
+    scenario = _year(path)
+    fast = run_scenario(scenario, rulebook).state
+    reference = _run_daily_without_memo(scenario, rulebook)
+    assert fast.timeline == reference.timeline
+    assert fast.obligations == reference.obligations
+    assert fast.regimes == reference.regimes
+
+
+def test_a_day_before_the_next_wakeup_only_moves_the_clock(rulebook: Rulebook) -> None:
+    scenario = _year(SCENARIOS[0])
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    state = engine.open_case(scenario.case, rules)
+    wake = engine.next_wakeup(state, rules)
+    assert wake is not None and wake > state.today + ONE_DAY
+    before = state.model_dump(exclude={"today"})
+
+    engine.advance(state, rules, wake - ONE_DAY)
+
+    assert state.today == wake - ONE_DAY
+    assert state.model_dump(exclude={"today"}) == before
+
+
+def test_answers_cached_for_other_rules_are_not_reused(
+    rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = _year(SCENARIOS[0])
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    state = engine.open_case(scenario.case, rules)
+    state.memo.rulebook_hash = "computed-with-other-rules"
+    calls: list[date] = []
+    phase = phase_for(state.phase)
+    original = phase.obligations
+
+    def counting(case: CaseState, view: RuleView) -> list[Obligation]:
+        calls.append(view.on)
+        return original(case, view)
+
+    monkeypatch.setattr(phase, "obligations", counting)
+    engine.advance(state, rules, state.today + ONE_DAY)
+
+    assert calls == [state.today]
+    assert state.memo.rulebook_hash == rules.content_hash
+
+
+def test_a_probe_never_shares_cached_rule_answers_with_the_case(rulebook: Rulebook) -> None:
+    scenario = _year(SCENARIOS[0])
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    state = engine.open_case(scenario.case, rules)
+    window = state.memo.rules_window
+    copy = engine.probe(state)
+
+    engine.advance(copy, rules, date(2030, 1, 1))
+
+    assert state.memo.rules_window is window
+    assert copy.memo is not state.memo
+    assert state.today == scenario.case.opened_on
