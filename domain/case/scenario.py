@@ -26,12 +26,20 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.case import engine
+from domain.case.dates import ONE_DAY
 from domain.case.engine import CaseStart
 from domain.case.events import EVENT_ADAPTER, CaseEvent
 from domain.case.model import ActionReceipt, CaseState, TimelineEntry
 from domain.rulebook import Rulebook
 
-__all__ = ["Scenario", "ScenarioResult", "load_scenario", "run_scenario", "simulated_receipt"]
+__all__ = [
+    "Scenario",
+    "ScenarioResult",
+    "load_scenario",
+    "run_scenario",
+    "run_scenario_every_day",
+    "simulated_receipt",
+]
 
 
 class Scenario(BaseModel):
@@ -113,6 +121,39 @@ def run_scenario(scenario: Scenario, rulebook: Rulebook) -> ScenarioResult:
         _perform(state)
     if scenario.until is not None:
         _run_until(state, rules, scenario.until)
+    return ScenarioResult(scenario=scenario.name, state=state, refusals=refusals)
+
+
+def run_scenario_every_day(scenario: Scenario, rulebook: Rulebook) -> ScenarioResult:
+    """Reference runner: looks at the case on every day, forgetting every cached answer.
+
+    Slow on purpose. It checks the engine's step contract (between two wake-ups nothing
+    happens without an event, so `run_scenario` must tell the same story) and is the
+    benchmark's baseline.
+    """
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    state = engine.open_case(scenario.case, rules)
+    engine.note_rulebook(state, rules.content_hash, state.today)
+    _perform(state)
+    refusals: list[str] = []
+    pending = list(scenario.events)
+    last = max([state.today, *(e.effective_date for e in pending)])
+    if scenario.until is not None:
+        last = max(last, scenario.until)
+    day = state.today
+    while day <= last:
+        state.memo.next_wakeup = None
+        engine.advance(state, rules, day)
+        _perform(state)
+        while pending and pending[0].effective_date == day:
+            event = pending.pop(0)
+            try:
+                engine.handle_event(state, event, rules, day)
+            except engine.EventRefused as refused:
+                refusals.append(f"{event.event_id}: {refused.field}: {refused.reason}")
+                continue
+            _perform(state)
+        day += ONE_DAY
     return ScenarioResult(scenario=scenario.name, state=state, refusals=refusals)
 
 
