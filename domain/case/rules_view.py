@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.case.model import (
     ActionRequest,
@@ -24,9 +24,8 @@ from domain.rulebook import Resolution, ResolutionContext, Rulebook, RuleNotInFo
 __all__ = ["Duty", "RuleView", "make_obligation"]
 
 
-@dataclass(frozen=True, slots=True)
-class Duty:
-    """Whether a duty applies, and the answer that says so."""
+class Duty(NamedTuple):
+    """Whether a duty applies, and the answer that says so (a named tuple: built often)."""
 
     required: bool
     resolution: Resolution

@@ -25,7 +25,6 @@ A meeting in a form the rules in force do not permit is refused, naming form and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 
 from domain.case.dates import add_days, add_months, add_weeks
@@ -382,7 +381,7 @@ class KontaktforloebPhase:
             extra_basis=tuple(_changed_by_trial(cadence, compliance)),
             agreed_on=_agreed(state, view),
         )
-        return replace(obligation, reason=_with_basis(obligation.reason, cadence, compliance))
+        return obligation._replace(reason=_with_basis(obligation.reason, cadence, compliance))
 
     # --- integration --------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ citizen may always demand the team.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from domain.case.dates import add_months, add_weeks
@@ -151,7 +150,7 @@ class RessourceforloebPhase:
         )
         if fixed.value is True:
             return plan
-        return replace(plan, exempted=True, reason=fixed.reason)
+        return plan._replace(exempted=True, reason=fixed.reason)
 
     def obligations(self, state: CaseState, view: RuleView) -> list[Obligation]:
         data = state.phase_data
