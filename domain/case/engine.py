@@ -215,7 +215,8 @@ def probe(state: CaseState) -> CaseState:
             "phase_data": deepcopy(state.phase_data),
         }
     )
-    copy._memo = EngineMemo(next_wakeup=state.memo.next_wakeup)  # the rule window is not shared
+    memo = state.memo  # the wake-up is shared; the rule window (mutable answers) is not
+    copy._memo = EngineMemo(next_wakeup=memo.next_wakeup, rulebook_hash=memo.rulebook_hash)
     return copy
 
 

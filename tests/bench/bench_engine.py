@@ -16,7 +16,8 @@ import asyncio
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -200,7 +201,10 @@ async def history_shape(client: Client, workflow_id: str) -> tuple[int, int, int
     return total, largest, timers, activities, updates
 
 
-async def bench_workflows(cases: int, concurrency: int) -> None:
+@asynccontextmanager
+async def fresh_stack() -> AsyncIterator[tuple[WorkflowEnvironment, str]]:
+    """A new dev server and worker: each half of the comparison gets its own, so neither
+    pays for the other's histories piling up in the server's memory."""
     env = await WorkflowEnvironment.start_time_skipping_v2(
         ts_config=TimeSkippingConfig(enabled=False),
         dev_server_existing_path=str(resolve_temporal_bin(CaseflowConfig())),
@@ -216,61 +220,53 @@ async def bench_workflows(cases: int, concurrency: int) -> None:
                 activities=[*case_activities(Path(data_dir)), bench_noop],
                 max_concurrent_workflow_tasks=100,
             ) as worker:
-                scenarios = [year_scenario(i) for i in range(cases)]
-                probe_id = await drive_case(env, scenarios[0], worker.task_queue)
-                total, largest, timers, activities, updates = await history_shape(
-                    env.client, probe_id
-                )
-                days = sorted(
-                    {
-                        (e.effective_date - scenarios[0].case.opened_on).days
-                        for e in scenarios[0].events
-                    }
-                )
-                spread = [round(365 * (i + 1) / (timers + 1)) for i in range(timers)]
-                plan = BarePlan(
-                    opened_on=scenarios[0].case.opened_on,
-                    timer_days=sorted(set(spread) | set(days))[:timers],
-                    activities_per_update=max(1, round(activities / max(1, updates))),
-                )
-                print(
-                    f"one case-year: {total} history events in all runs (floor <= 300), "
-                    f"largest run {largest}; {timers} timers, {activities} activities, "
-                    f"{updates} updates"
-                )
-                started = time.perf_counter()
-                case_stuck, last = await gather_limited(
-                    concurrency,
-                    [drive_case(env, s, worker.task_queue) for s in scenarios[1:]],
-                )
-                case_wall = last - started
-                print(
-                    f"{cases - 1} cases x 1 virtual year, {concurrency} at a time: "
-                    f"{case_wall:.1f} s, {case_stuck} did not finish"
-                )
-                started = time.perf_counter()
-                bare_stuck, last = await gather_limited(
-                    concurrency,
-                    [
-                        drive_bare(env, s, plan, worker.task_queue, i)
-                        for i, s in enumerate(scenarios[1:])
-                    ],
-                )
-                bare_wall = last - started
-        n = cases - 1
-        print(
-            f"{n} case workflows x 1 virtual year: {case_wall:.1f} s "
-            f"({n / case_wall:.1f} case-years/s)"
-        )
-        print(f"{n} bare workflows, same timers/activities/updates: {bare_wall:.1f} s")
-        print(f"ratio bare/case = {bare_wall / case_wall:.2f} (floor >= 0.8)")
-        print(
-            f"drivers that did not finish (stuck > {STUCK_AFTER:.0f} s or an update RPC "
-            "timed out; left out of the wall times): "
-            f"case {case_stuck}, bare {bare_stuck}"
-        )
+                yield env, worker.task_queue
     finally:
         await env.shutdown()
+
+
+async def bench_workflows(cases: int, concurrency: int) -> None:
+    scenarios = [year_scenario(i) for i in range(cases)]
+    async with fresh_stack() as (env, queue):
+        probe_id = await drive_case(env, scenarios[0], queue)
+        total, largest, timers, activities, updates = await history_shape(env.client, probe_id)
+        print(
+            f"one case-year: {total} history events in all runs (floor <= 300), "
+            f"largest run {largest}; {timers} timers, {activities} activities, "
+            f"{updates} updates"
+        )
+        started = time.perf_counter()
+        case_stuck, last = await gather_limited(
+            concurrency, [drive_case(env, s, queue) for s in scenarios[1:]]
+        )
+        case_wall = last - started
+    n = cases - 1
+    print(
+        f"{n} case workflows x 1 virtual year, {concurrency} at a time: {case_wall:.1f} s "
+        f"({n / case_wall:.1f} case-years/s)"
+    )
+    opened = scenarios[0].case.opened_on
+    event_days = {(e.effective_date - opened).days for e in scenarios[0].events}
+    spread = [round(365 * (i + 1) / (timers + 1)) for i in range(timers)]
+    plan = BarePlan(
+        opened_on=opened,
+        timer_days=sorted(set(spread) | event_days)[:timers],
+        activities_per_update=max(1, round(activities / max(1, updates))),
+    )
+    async with fresh_stack() as (env, queue):
+        started = time.perf_counter()
+        bare_stuck, last = await gather_limited(
+            concurrency,
+            [drive_bare(env, s, plan, queue, i) for i, s in enumerate(scenarios[1:])],
+        )
+        bare_wall = last - started
+    print(f"{n} bare workflows, same timers/activities/updates: {bare_wall:.1f} s")
+    print(f"ratio bare/case = {bare_wall / case_wall:.2f} (floor >= 0.8)")
+    print(
+        f"drivers that did not finish (stuck > {STUCK_AFTER:.0f} s or an update RPC "
+        "timed out; left out of the wall times): "
+        f"case {case_stuck}, bare {bare_stuck}"
+    )
 
 
 def main() -> None:
