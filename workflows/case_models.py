@@ -57,9 +57,14 @@ class CaseClock(BaseModel):
     def simulated(self) -> bool:
         return self.legal_anchor is not None
 
+    @property
+    def needs_pinning(self) -> bool:
+        """A simulated calendar whose wall anchor the first run has yet to fix."""
+        return self.legal_anchor is not None and self.wall_anchor is None
+
     def pinned(self, now: datetime) -> CaseClock:
         """Fix the wall anchor at the first run so later runs keep the same calendar."""
-        if self.legal_anchor is None or self.wall_anchor is not None:
+        if not self.needs_pinning:
             return self
         return CaseClock(legal_anchor=self.legal_anchor, wall_anchor=now)
 

@@ -56,6 +56,8 @@ with workflow.unsafe.imports_passed_through():
 __all__ = ["EVENT_REFUSED", "CaseWorkflow"]
 
 EVENT_REFUSED = "EventRefused"
+CLOCK_PINNED_TO_RUN_START = "clock-pinned-to-run-start"
+"""Patch id: simulated calendars are pinned to the run's start event, not its first task."""
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 _ACTIVITY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=10),
@@ -89,7 +91,8 @@ class CaseWorkflow:
 
     @workflow.run
     async def run(self, input: CaseWorkflowInput) -> CaseWorkflowResult:
-        self._clock = input.clock.pinned(workflow.now())
+        clock = input.clock
+        self._clock = clock.pinned(_first_instant()) if clock.needs_pinning else clock
         municipality = input.state.municipality if input.state else _required(input).municipality
         rule_slice = await workflow.execute_local_activity(
             LOAD_RULE_SLICE,
@@ -303,6 +306,21 @@ class CaseWorkflow:
                 updates.append(key.value_unset() if value is None else key.value_set(value))  # type: ignore[arg-type]
         workflow.upsert_search_attributes(updates)
         self._published.update(changed)
+
+
+def _first_instant() -> datetime:
+    """Where a simulated legal calendar is pinned on the first run.
+
+    The first task's `workflow.now()` is not always the same instant when another worker
+    replays the history (the replay may fold the first tasks together), and a calendar
+    shifted by milliseconds moves a timer that fires just after a legal midnight to the day
+    before: the replay then takes another branch. The run's start time comes from its first
+    history event and is the same on every replay. Runs started before this change keep
+    the first task's time (no patch marker in their history).
+    """
+    if workflow.patched(CLOCK_PINNED_TO_RUN_START):
+        return workflow.info().workflow_start_time
+    return workflow.now()
 
 
 def _required(input: CaseWorkflowInput) -> CaseStart:

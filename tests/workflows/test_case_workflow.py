@@ -138,6 +138,23 @@ async def test_a_worker_killed_mid_trajectory_resumes_without_duplicate_requests
     assert len(bookings) == len(set(bookings))
 
 
+async def test_a_simulated_calendar_is_pinned_to_the_run_start_event(
+    client: Client, tmp_path: Path
+) -> None:
+    # The first task's time can differ on replay; the start event's cannot (see
+    # workflows/case_workflow.py::_first_instant). The killed-worker test above is the
+    # replay that used to take another branch when the calendar moved by milliseconds.
+    scenario = load_scenario(SCENARIOS / "thisted_sdp_standard_to_jaf.yaml")
+    async with new_worker(client, CaseWorkflow, activities=case_activities(tmp_path)) as worker:
+        started = await start_case(client, scenario, worker.task_queue)
+        handle = case_handle(client, started.id)
+        await snapshot(handle)
+        clock = await handle.query(CaseWorkflow.clock)
+        description = await handle.describe()
+    assert clock.legal_anchor == scenario.case.opened_on
+    assert clock.wall_anchor == description.start_time
+
+
 async def test_search_attributes_find_the_case_without_personal_data(
     client: Client, env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
