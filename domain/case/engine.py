@@ -48,7 +48,7 @@ from domain.case.model import (
     TimelineEntry,
     TimelineKind,
 )
-from domain.case.obligations import mark_met, note
+from domain.case.obligations import PENDING, mark_met, note
 from domain.case.operations import OperationalSettings, load_operational_settings
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases import phase_for
@@ -85,9 +85,6 @@ class CaseStart(BaseModel):
     reform: str | None = None
     settings: OperationalSettings | None = None
     """Operational practice; None takes the packaged defaults (domain/case/operations.yaml)."""
-
-
-_PENDING = (ObligationStatus.OPEN, ObligationStatus.MISSED)
 
 
 def open_case(start: CaseStart, rulebook: Rulebook) -> CaseState:
@@ -276,11 +273,12 @@ def advance(state: CaseState, rulebook: Rulebook, today: date) -> None:
     """Bring the case up to `today`: regimes, obligations, missed deadlines, actions."""
     today = max(today, state.today)
     memo = state.memo
-    if memo.next_wakeup is not None and memo.rulebook_hash == rulebook.content_hash:
+    cached = memo.wakeup_under(rulebook.content_hash)
+    if cached is not None:
         # Nothing changed since the last step, and nothing can happen before the next
         # wake-up without an event: that is what the wake-up means (phases whose answers
         # move with time report those dates as wake-ups). Most steps end here.
-        wake = memo.next_wakeup[0]
+        wake = cached[0]
         if today == state.today:
             return
         if wake is None or today < wake:
@@ -374,9 +372,9 @@ def next_wakeup(state: CaseState, rulebook: Rulebook) -> date | None:
     """The next day on which something can happen without an event, or None."""
     if state.closed:
         return None
-    memo = state.memo
-    if memo.next_wakeup is not None and memo.rulebook_hash == rulebook.content_hash:
-        return memo.next_wakeup[0]
+    cached = state.memo.wakeup_under(rulebook.content_hash)
+    if cached is not None:
+        return cached[0]
     view = RuleView(rulebook, state, state.today)
     return _next_wakeup(state, rulebook, view, phase_for(state.phase).obligations(state, view))
 
@@ -459,7 +457,7 @@ def _meet(state: CaseState, key: str, on: date) -> None:
         if (
             key in r.met_by
             and r.phase is phase
-            and r.status in _PENDING
+            and r.status in PENDING
             and (earliest is None or (r.due_on, r.id) < (earliest.due_on, earliest.id))
         ):
             earliest = r

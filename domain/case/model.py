@@ -237,6 +237,10 @@ class EngineMemo:
     rules_window: Any = None
     """Rule answers valid until the next rule boundary or fact change (see RuleView)."""
 
+    def wakeup_under(self, content_hash: str) -> tuple[date | None] | None:
+        """The cached next wake-up if it was computed with these rules, else None."""
+        return self.next_wakeup if self.rulebook_hash == content_hash else None
+
 
 class CaseState(BaseModel):
     """Everything the core knows about one case."""

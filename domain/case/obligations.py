@@ -15,7 +15,10 @@ from domain.case.model import (
     TimelineKind,
 )
 
-__all__ = ["mark_met", "meet_obligation", "note"]
+__all__ = ["PENDING", "mark_met", "meet_obligation", "note"]
+
+PENDING = (ObligationStatus.OPEN, ObligationStatus.MISSED)
+"""Statuses from which an obligation can still be met (a missed one, late)."""
 
 
 def note(
@@ -60,5 +63,5 @@ def mark_met(state: CaseState, record: ObligationRecord, on: date) -> None:
 def meet_obligation(state: CaseState, obligation_id: str, on: date) -> None:
     """For phases: a decision fulfils a named obligation (e.g. the week-22 reassessment)."""
     record = state.obligations.get(obligation_id)
-    if record is not None and record.status in (ObligationStatus.OPEN, ObligationStatus.MISSED):
+    if record is not None and record.status in PENDING:
         mark_met(state, record, on)

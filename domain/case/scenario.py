@@ -106,19 +106,11 @@ def sliced(rulebook: Rulebook, municipality: str) -> Rulebook:
 
 def run_scenario(scenario: Scenario, rulebook: Rulebook) -> ScenarioResult:
     """Run in the order the workflow does: wake-ups up to each event, then the event."""
-    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
-    state = engine.open_case(scenario.case, rules)
-    engine.note_rulebook(state, rules.content_hash, state.today)
-    _perform(state)
+    state, rules = _open(scenario, rulebook)
     refusals: list[str] = []
     for event in scenario.events:
         _run_until(state, rules, event.effective_date)
-        try:
-            engine.handle_event(state, event, rules, event.effective_date)
-        except engine.EventRefused as refused:
-            refusals.append(f"{event.event_id}: {refused.field}: {refused.reason}")
-            continue
-        _perform(state)
+        _apply(state, rules, event, refusals)
     if scenario.until is not None:
         _run_until(state, rules, scenario.until)
     return ScenarioResult(scenario=scenario.name, state=state, refusals=refusals)
@@ -131,10 +123,7 @@ def run_scenario_every_day(scenario: Scenario, rulebook: Rulebook) -> ScenarioRe
     happens without an event, so `run_scenario` must tell the same story) and is the
     benchmark's baseline.
     """
-    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
-    state = engine.open_case(scenario.case, rules)
-    engine.note_rulebook(state, rules.content_hash, state.today)
-    _perform(state)
+    state, rules = _open(scenario, rulebook)
     refusals: list[str] = []
     pending = list(scenario.events)
     last = max([state.today, *(e.effective_date for e in pending)])
@@ -146,15 +135,27 @@ def run_scenario_every_day(scenario: Scenario, rulebook: Rulebook) -> ScenarioRe
         engine.advance(state, rules, day)
         _perform(state)
         while pending and pending[0].effective_date == day:
-            event = pending.pop(0)
-            try:
-                engine.handle_event(state, event, rules, day)
-            except engine.EventRefused as refused:
-                refusals.append(f"{event.event_id}: {refused.field}: {refused.reason}")
-                continue
-            _perform(state)
+            _apply(state, rules, pending.pop(0), refusals)
         day += ONE_DAY
     return ScenarioResult(scenario=scenario.name, state=state, refusals=refusals)
+
+
+def _open(scenario: Scenario, rulebook: Rulebook) -> tuple[CaseState, Rulebook]:
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    state = engine.open_case(scenario.case, rules)
+    engine.note_rulebook(state, rules.content_hash, state.today)
+    _perform(state)
+    return state, rules
+
+
+def _apply(state: CaseState, rules: Rulebook, event: CaseEvent, refusals: list[str]) -> None:
+    """Handle one event on its date; a refusal is noted, not raised."""
+    try:
+        engine.handle_event(state, event, rules, event.effective_date)
+    except engine.EventRefused as refused:
+        refusals.append(f"{event.event_id}: {refused.field}: {refused.reason}")
+        return
+    _perform(state)
 
 
 def _run_until(state: CaseState, rules: Rulebook, until: date) -> None:

@@ -30,7 +30,7 @@ from domain.case.model import (
     ObligationStatus,
     PhaseName,
 )
-from domain.case.obligations import meet_obligation
+from domain.case.obligations import PENDING, meet_obligation
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import as_date, booking, check_decision, recurring, refuse_screening
 from domain.case.rules_view import RuleView, make_obligation
@@ -49,7 +49,6 @@ JOB_STARTED, JOB_ENDED, ENDED = (
 MONTHS_FACT = "ly.months_on_ly"
 WAIVER_RULE = "ly.revurdering.required"
 _DONE = (ObligationStatus.MET, ObligationStatus.EXEMPTED)
-_PENDING = (ObligationStatus.OPEN, ObligationStatus.MISSED)
 # A day of LY is at least 1/28 of a month (February), so a shortfall of d months cannot
 # close in fewer than d * 28 days: the trigger search may jump that far.
 _SHORTEST_MONTH_DAYS = 28
@@ -380,6 +379,6 @@ def _current_reassessment(state: CaseState) -> str | None:
     """The reassessment a `ly_reassessed` decision fulfils: open, or missed and done late."""
     for record in state.obligations.values():
         reassessment = record.id.startswith("ly.") and ".revurdering." in record.id
-        if reassessment and record.status in _PENDING and record.phase is PhaseName.FLEKSJOB:
+        if reassessment and record.status in PENDING and record.phase is PhaseName.FLEKSJOB:
             return record.id
     return None

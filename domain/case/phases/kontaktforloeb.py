@@ -33,10 +33,9 @@ from domain.case.model import (
     CaseState,
     Obligation,
     ObligationKind,
-    ObligationStatus,
     PhaseName,
 )
-from domain.case.obligations import meet_obligation
+from domain.case.obligations import PENDING, meet_obligation
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import as_date, check_decision, recurring, refuse_screening
 from domain.case.rules_view import RuleView, make_obligation
@@ -66,7 +65,6 @@ AVERAGE = "average_per_target_group"
 _ON_REQUEST = ("phone", "digital", "video")
 # June 2021: after N months the citizen chooses between these [003:L19].
 _CITIZEN_CHOICE = ("personal", "video", "phone")
-_PENDING = (ObligationStatus.OPEN, ObligationStatus.MISSED)
 # "N per 12 months": a year is a calendar fact; N is law and lives in the rulebook.
 _MONTHS_PER_YEAR = 12
 
@@ -456,7 +454,7 @@ def _with_basis(reason: str, cadence: Resolution, compliance: Resolution) -> str
 
 def _current(state: CaseState, prefix: str) -> str | None:
     pending = sorted(
-        (r for r in state.obligations.values() if r.id.startswith(prefix) and r.status in _PENDING),
+        (r for r in state.obligations.values() if r.id.startswith(prefix) and r.status in PENDING),
         key=lambda r: (r.due_on, r.id),
     )
     return pending[0].id if pending else None

@@ -18,6 +18,7 @@ from datetime import date
 from domain.case.dates import add_days, add_months
 from domain.case.events import CaseEvent, CertificateReceived, DecisionMade
 from domain.case.model import CaseState, Obligation, ObligationKind, ObligationStatus, PhaseName
+from domain.case.obligations import PENDING
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import (
     as_date,
@@ -50,7 +51,6 @@ PROPOSED = {
 DECIDED = {"reval_changed": "change", "reval_extended": "extension", STOPPED: "stop"}
 _PROPOSAL_OF = {kind: name for name, kind in PROPOSED.items()}
 _VERB = {"change": "change", "extension": "extend", "stop": "stop"}
-_PENDING = (ObligationStatus.OPEN, ObligationStatus.MISSED)
 
 
 def record_lae265(state: CaseState, event: CaseEvent) -> None:
@@ -153,7 +153,7 @@ class RevalideringPhase:
             return
         obligation_id = _proposal_id(kind, proposal)
         record = state.obligations.get(obligation_id)
-        if record is not None and record.status in _PENDING:
+        if record is not None and record.status in PENDING:
             raise EventRefused(
                 "decision",
                 f"{event.decision} needs the LÆ265 requested on {proposal['on']} first "

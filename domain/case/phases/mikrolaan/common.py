@@ -17,6 +17,7 @@ from domain.case.model import (
     TimelineEntry,
     TimelineKind,
 )
+from domain.case.obligations import PENDING
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import as_date
 from domain.case.phases.trial_gate import require_trial
@@ -48,7 +49,6 @@ ADMITTED = "mikrolaan.admitted"
 SURVEY = "survey_recorded"
 """Decision recording a survey or status registration; `kind` names which."""
 STATUS = "status"
-_PENDING = (ObligationStatus.OPEN, ObligationStatus.MISSED)
 
 CARRIED = ("course_started_on", "seat", "amount_dkk", "loan_kind", "startup_started_on")
 """Phase data handed from one microloan phase to the next (phase data resets at a change)."""
@@ -150,7 +150,7 @@ def survey_target(
             (
                 r
                 for r in state.obligations.values()
-                if r.phase is state.phase and ".status." in r.id and r.status in _PENDING
+                if r.phase is state.phase and ".status." in r.id and r.status in PENDING
             ),
             key=lambda r: (r.due_on, r.id),
         )
@@ -158,7 +158,7 @@ def survey_target(
             return pending[0].id
     else:
         record = state.obligations.get(surveys[event.kind])
-        if record is not None and record.status in _PENDING:
+        if record is not None and record.status in PENDING:
             return record.id
     raise EventRefused("kind", f"no {event.kind} survey is pending in {phase.value}")
 
