@@ -236,6 +236,14 @@ class EngineMemo:
     """The rules `next_wakeup` was computed with."""
     rules_window: Any = None
     """Rule answers valid until the next rule boundary or fact change (see RuleView)."""
+    obligations: tuple[PhaseName, Any, list[Obligation]] | None = None
+    """The phase's obligations at the last full step, with the rule window they were
+    computed under; valid until the case changes (see `engine.advance`)."""
+
+    def forget_changes(self) -> None:
+        """The case changed (an event): answers about it must be computed again."""
+        self.next_wakeup = None
+        self.obligations = None
 
     def wakeup_under(self, content_hash: str) -> tuple[date | None] | None:
         """The cached next wake-up if it was computed with these rules, else None."""

@@ -49,6 +49,12 @@ class Phase(Protocol):
     """Meeting kinds this phase knows; others are refused as the wrong phase."""
     decisions: frozenset[str]
     """Decision names this phase accepts."""
+    changes_between_events: bool
+    """True when `obligations` can answer differently although no event came: it reads the
+    date itself (`view.on`: a period counted from today, a fact that accrues with time) or
+    a status the engine sets as days pass (exempted, missed). Otherwise its answer depends
+    only on what events changed and on the rules in force, and the engine reuses it at a
+    wake-up."""
 
     def enter(self, state: CaseState, view: RuleView, transition: Transition) -> None:
         """Initialise `state.phase_data` on entry (the state is already in this phase)."""

@@ -12,6 +12,8 @@ from domain.case import engine
 from domain.case.engine import CaseStart
 from domain.case.events import EVENT_ADAPTER, CaseEvent
 from domain.case.model import CaseState, ObligationRecord, PhaseName
+from domain.case.phases import phase_for
+from domain.case.rules_view import RuleView
 from domain.case.scenario import simulated_receipt
 from domain.rulebook import Rulebook, load_rulebook
 
@@ -68,10 +70,22 @@ class CaseDriver:
         return [e.kind.value for e in self.state.timeline if e.subject == subject]
 
     def _perform(self) -> None:
+        assert_reused_obligations_are_current(self.state, self.rules)
         for obligation_id in list(self.state.pending_actions):
             engine.record_action(
                 self.state, obligation_id, simulated_receipt(obligation_id, self.state.today)
             )
+
+
+def assert_reused_obligations_are_current(state: CaseState, rules: Rulebook) -> None:
+    """The engine reuses a phase's obligations at wake-ups until an event comes; every phase
+    test checks, after every step, that they equal what the phase says today."""
+    last = state.memo.obligations
+    if last is None or state.closed or phase_for(state.phase).changes_between_events:
+        return  # nothing reused
+    copy = engine.probe(state)  # `obligations` may refresh a system fact: not in the case
+    fresh = phase_for(copy.phase).obligations(copy, RuleView(rules, copy, state.today))
+    assert fresh == last[2], f"obligations reused on {state.today} are stale"
 
 
 def make_event(on: date, type: str, *, event_id: str, **fields: Any) -> CaseEvent:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from domain.case import engine
 from domain.case.dates import ONE_DAY
 from domain.case.model import CaseState, Obligation
+from domain.case.phase import Phase
 from domain.case.phases import phase_for
 from domain.case.rules_view import RuleView
 from domain.case.scenario import (
@@ -46,6 +48,7 @@ def test_waking_only_at_wakeups_tells_the_same_story_as_looking_every_day(
     assert fast_state.timeline == reference_state.timeline
     assert fast_state.obligations == reference_state.obligations
     assert fast_state.regimes == reference_state.regimes
+    assert fast_state.phase_data == reference_state.phase_data
 
 
 def test_a_day_before_the_next_wakeup_only_moves_the_clock(rulebook: Rulebook) -> None:
@@ -62,15 +65,29 @@ def test_a_day_before_the_next_wakeup_only_moves_the_clock(rulebook: Rulebook) -
     assert state.model_dump(exclude={"today"}) == before
 
 
-def test_answers_cached_for_other_rules_are_not_reused(
+def test_a_wakeup_cached_for_other_rules_is_not_reused(
     rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scenario = _year(SCENARIOS[0])
     rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
     state = engine.open_case(scenario.case, rules)
     state.memo.rulebook_hash = "computed-with-other-rules"
+    steps: list[date] = []
+    original = engine._next_wakeup
+
+    def counting(case: CaseState, *args: Any) -> date | None:
+        steps.append(case.today)
+        return original(case, *args)
+
+    monkeypatch.setattr(engine, "_next_wakeup", counting)
+    engine.advance(state, rules, state.today + ONE_DAY)
+
+    assert steps == [state.today]  # a full step, although the day is before the wake-up
+    assert state.memo.rulebook_hash == rules.content_hash
+
+
+def _counting_obligations(monkeypatch: pytest.MonkeyPatch, phase: Phase) -> list[date]:
     calls: list[date] = []
-    phase = phase_for(state.phase)
     original = phase.obligations
 
     def counting(case: CaseState, view: RuleView) -> list[Obligation]:
@@ -78,10 +95,45 @@ def test_answers_cached_for_other_rules_are_not_reused(
         return original(case, view)
 
     monkeypatch.setattr(phase, "obligations", counting)
-    engine.advance(state, rules, state.today + ONE_DAY)
+    return calls
 
-    assert calls == [state.today]
-    assert state.memo.rulebook_hash == rules.content_hash
+
+def test_a_wakeup_reuses_the_obligations_until_an_event_comes(
+    rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = _year(SCENARIOS[0])
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    state = engine.open_case(scenario.case, rules)
+    engine.handle_event(state, scenario.events[0], rules, scenario.events[0].effective_date)
+    calls = _counting_obligations(monkeypatch, phase_for(state.phase))
+    wake = engine.next_wakeup(state, rules)
+    assert wake is not None
+
+    engine.advance(state, rules, wake)
+    assert calls == []  # only time passed, in the same rule window
+
+    event = scenario.events[1]
+    engine.advance(state, rules, event.effective_date)
+    calls.clear()
+    engine.handle_event(state, event, rules, event.effective_date)
+    assert calls == [event.effective_date]
+
+
+def test_a_phase_that_changes_between_events_is_asked_again_at_every_wakeup(
+    rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = _year(SCENARIOS[0])
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    state = engine.open_case(scenario.case, rules)
+    engine.handle_event(state, scenario.events[0], rules, scenario.events[0].effective_date)
+    phase = phase_for(state.phase)
+    monkeypatch.setattr(phase, "changes_between_events", True)
+    calls = _counting_obligations(monkeypatch, phase)
+    wake = engine.next_wakeup(state, rules)
+    assert wake is not None
+
+    engine.advance(state, rules, wake)
+    assert calls == [wake]
 
 
 def test_a_probe_never_shares_cached_rule_answers_with_the_case(rulebook: Rulebook) -> None:

@@ -138,6 +138,7 @@ def _reach(spans: list[Span], start: date, amount: int) -> date | None:
 
 class FleksjobPhase:
     name = PhaseName.FLEKSJOB
+    changes_between_events = True
     target_group = "2.7"
     meeting_kinds = frozenset({CV, CONTACT, FOLLOWUP, JOB_FOLLOWUP})
     decisions = frozenset({LY_STARTED, REASSESSED, JOB_STARTED, JOB_ENDED, ENDED})

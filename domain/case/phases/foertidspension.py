@@ -26,6 +26,7 @@ STARTED, ENDED, CLOSED = "loentilskud_started", "loentilskud_ended", "foep_case_
 
 class FoertidspensionPhase:
     name = PhaseName.FOERTIDSPENSION
+    changes_between_events = False
     target_group = "2.6"
     meeting_kinds = frozenset({FOLLOWUP})
     decisions = frozenset({STARTED, ENDED, CLOSED})

@@ -48,6 +48,7 @@ PLAN_NAMES = {"min_plan": "Min Plan", "min_ivaerksaetterplan": "Min Iværksætte
 
 class IvaerksaetteriPhase:
     name = PhaseName.IVAERKSAETTERI
+    changes_between_events = False
     target_group = "2.1"
     meeting_kinds: frozenset[str] = frozenset()
     decisions = frozenset({PASSED, REJECTED, PLAN_MADE, CVR, NOT_VIABLE})

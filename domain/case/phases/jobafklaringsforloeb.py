@@ -37,6 +37,7 @@ DECISIONS = frozenset(
 
 class JobafklaringPhase:
     name = PhaseName.JOBAFKLARINGSFORLOEB
+    changes_between_events = False
     target_group = "2.14"
     meeting_kinds = frozenset({RT_MEETING, CONVERSATION})
     decisions = DECISIONS

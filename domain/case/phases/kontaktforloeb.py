@@ -172,6 +172,7 @@ def coordinating_conversation(
 
 class KontaktforloebPhase:
     name = PhaseName.KONTAKTFORLOEB
+    changes_between_events = True
     target_group = DAGPENGE
     meeting_kinds = frozenset({JOBSAMTALE, FAELLES})
     decisions = frozenset({UNEMPLOYED_AGAIN, ENDED})

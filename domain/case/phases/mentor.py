@@ -55,6 +55,7 @@ def _cited(resolution: Resolution) -> str:
 
 class MentorPhase:
     name = PhaseName.MENTOR
+    changes_between_events = True
     target_group = KONTANTHJAELP
     meeting_kinds = frozenset({MENTOR_CONTACT, COORDINATING})
     decisions = frozenset({OFFER_STARTED, ASSIGNED, READY})

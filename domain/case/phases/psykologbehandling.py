@@ -85,6 +85,7 @@ def _cited(resolution: Resolution) -> str:
 
 class PsykologbehandlingPhase:
     name = PhaseName.PSYKOLOGBEHANDLING
+    changes_between_events = False
     target_group = SDP_GROUP
     meeting_kinds = frozenset({SESSION, RELAPSE_CHECK})
     decisions = frozenset(

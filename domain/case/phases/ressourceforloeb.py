@@ -46,6 +46,7 @@ _DONE = (ObligationStatus.MET, ObligationStatus.EXEMPTED)
 
 class RessourceforloebPhase:
     name = PhaseName.RESSOURCEFORLOEB
+    changes_between_events = False
     target_group = "2.11"
     meeting_kinds = frozenset({RT_MEETING, CONVERSATION})
     decisions = DECISIONS

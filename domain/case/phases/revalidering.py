@@ -105,6 +105,7 @@ def _cited(resolution: Resolution) -> str:
 
 class RevalideringPhase:
     name = PhaseName.REVALIDERING
+    changes_between_events = False
     target_group = REVAL_GROUP
     meeting_kinds = frozenset({JOBSAMTALE})
     decisions = frozenset({GRANTED, COMPLETED, *PROPOSED, *DECIDED})

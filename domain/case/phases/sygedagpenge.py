@@ -27,6 +27,7 @@ JAF_GRANTED, EXTENDED, RECOVERED = "jaf_granted", "sdp_extended", "recovered"
 
 class SygedagpengePhase:
     name = PhaseName.SYGEDAGPENGE
+    changes_between_events = False
     target_group = "2.5"
     meeting_kinds = frozenset({FOLLOWUP})
     decisions = frozenset({JAF_GRANTED, EXTENDED, RECOVERED})

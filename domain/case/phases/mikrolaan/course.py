@@ -66,6 +66,7 @@ def course_end(view: RuleView, start: date) -> tuple[date, Resolution]:
 
 class MikrolaanCoursePhase:
     name = PhaseName.MIKROLAAN_COURSE
+    changes_between_events = True
     target_group = "2.2"
     meeting_kinds = frozenset(MILESTONES)
     decisions = frozenset({COMPLETED, LEFT, SURVEY})

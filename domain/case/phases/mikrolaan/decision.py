@@ -39,6 +39,7 @@ DECISION_ID, JOINT_ID = "mikrolaan.decision", "mikrolaan.decision.joint_conversa
 
 class MikrolaanDecisionPhase:
     name = PhaseName.MIKROLAAN_DECISION
+    changes_between_events = True
     target_group = "2.2"
     meeting_kinds = frozenset({JOINT})
     decisions = frozenset({GRANTED, REFUSED, SURVEY})

@@ -32,6 +32,7 @@ SCREENING_ID, ADMISSION_ID = "mikrolaan.screening", "mikrolaan.admission"
 
 class MikrolaanScreeningPhase:
     name = PhaseName.MIKROLAAN_SCREENING
+    changes_between_events = False
     target_group = "2.2"
     """Default only: a referral states the citizen's group (2.2, 2.10 or 2.12)."""
     meeting_kinds: frozenset[str] = frozenset()

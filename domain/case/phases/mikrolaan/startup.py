@@ -59,6 +59,7 @@ EXEMPTIONS = {
 
 class MikrolaanStartupPhase:
     name = PhaseName.MIKROLAAN_STARTUP
+    changes_between_events = True
     target_group = "2.2"
     meeting_kinds = frozenset({MENTOR})
     decisions = frozenset({ENDED, SURVEY})
