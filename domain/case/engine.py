@@ -385,7 +385,7 @@ def _next_wakeup(
         return None
     today = state.today
     candidates: list[date] = []
-    for record in state.obligations.values():
+    for record in _phase_records(state).values():
         if record.status is ObligationStatus.OPEN and record.due_on >= today:
             candidates.append(day_after(record.due_on))
     phase = phase_for(state.phase)
@@ -472,12 +472,10 @@ def _describe(event: CaseEvent) -> str:
 
 def _meet(state: CaseState, key: str, on: date) -> None:
     """Mark the earliest-due open or missed obligation that `key` fulfils as met."""
-    phase = state.phase
     earliest: ObligationRecord | None = None
-    for r in state.obligations.values():
+    for r in _phase_records(state).values():
         if (
             key in r.met_by
-            and r.phase is phase
             and r.status in PENDING
             and (earliest is None or (r.due_on, r.id) < (earliest.due_on, earliest.id))
         ):
@@ -486,11 +484,21 @@ def _meet(state: CaseState, key: str, on: date) -> None:
         mark_met(state, earliest, on)
 
 
+def _phase_records(state: CaseState) -> dict[str, ObligationRecord]:
+    memo = state.memo
+    records = memo.phase_records
+    if records is None:
+        phase = state.phase
+        records = {i: r for i, r in state.obligations.items() if r.phase is phase}
+        memo.phase_records = records
+    return records
+
+
 def _change_phase(state: CaseState, transition: Transition, rulebook: Rulebook) -> None:
     old = state.phase
     on = transition.on
-    for record in state.obligations.values():
-        if record.phase is old and record.status is ObligationStatus.OPEN:
+    for record in _phase_records(state).values():
+        if record.status is ObligationStatus.OPEN:
             record.status = ObligationStatus.WITHDRAWN
             note(
                 state,
@@ -504,6 +512,7 @@ def _change_phase(state: CaseState, transition: Transition, rulebook: Rulebook) 
         i for i in state.pending_actions if state.obligations[i].phase is not old
     ]
     state.phase = transition.to
+    state.memo.phase_records = None
     state.phase_started_on = on
     state.phase_history.append((transition.to, on))
     state.phase_data = {}
@@ -589,8 +598,8 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
         elif record.status is ObligationStatus.EXEMPTED and not ob.exempted:
             del state.obligations[ob.id]
             _create(state, ob, today)
-    for record in list(state.obligations.values()):
-        if record.phase is not state.phase or record.status is not ObligationStatus.OPEN:
+    for record in _phase_records(state).values():
+        if record.status is not ObligationStatus.OPEN:
             continue
         if record.id not in current:
             record.status = ObligationStatus.WITHDRAWN
@@ -633,6 +642,7 @@ def _create(state: CaseState, ob: Obligation, today: date) -> None:
         phase=state.phase,
     )
     state.obligations[ob.id] = record
+    _phase_records(state)[ob.id] = record
     if ob.exempted:
         _lock(state, ob, today)
         note(

@@ -240,6 +240,10 @@ class EngineMemo:
     """The phase's obligations at the last full step, with the rule window they were
     computed under; valid until the case changes (see `engine.advance`)."""
 
+    phase_records: dict[str, ObligationRecord] | None = None
+    """The current phase's obligation records, in step with `CaseState.obligations`: only
+    these can be open, and a long case has many more. None until first needed."""
+
     def forget_changes(self) -> None:
         """The case changed (an event): answers about it must be computed again."""
         self.next_wakeup = None
