@@ -249,6 +249,11 @@ class EngineMemo:
         self.next_wakeup = None
         self.obligations = None
 
+    def forget_everything(self) -> None:
+        """Every answer computed again, down to the rules (for reference runs)."""
+        self.forget_changes()
+        self.rulebook_hash = self.rules_window = self.phase_records = None
+
     def wakeup_under(self, content_hash: str) -> tuple[date | None] | None:
         """The cached next wake-up if it was computed with these rules, else None."""
         return self.next_wakeup if self.rulebook_hash == content_hash else None

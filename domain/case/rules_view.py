@@ -7,10 +7,10 @@ exemption decision that was taken stands after its regime ends (DOMAIN §8.15).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from domain.case.model import (
     ActionRequest,
@@ -22,6 +22,8 @@ from domain.case.model import (
 from domain.rulebook import Resolution, ResolutionContext, Rulebook, RuleNotInForce
 
 __all__ = ["Duty", "RuleView", "make_obligation"]
+
+T = TypeVar("T")
 
 
 class Duty(NamedTuple):
@@ -51,6 +53,8 @@ class RulesWindow:
     since: date
     until: date | None
     answers: dict[str, Resolution]
+    derived: dict[tuple[Hashable, ...], Any] = field(default_factory=dict)
+    """Values phases built from these answers (see `RuleView.derived`)."""
 
     def covers(self, key: tuple[object, ...], on: date) -> bool:
         return self.key == key and self.since <= on and (self.until is None or on < self.until)
@@ -69,6 +73,9 @@ def rules_window(rulebook: Rulebook, state: CaseState, on: date) -> RulesWindow:
     window = RulesWindow(key=key, since=on, until=until, answers={})
     memo.rules_window = window
     return window
+
+
+_MISSING = object()
 
 
 class RuleView:
@@ -104,6 +111,20 @@ class RuleView:
             self._cache[rule_id] = cached
         return cached
 
+    def derived(self, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
+        """What `build` makes from this window's rule answers and the inputs named in `key`,
+        built once per window like the answers themselves.
+
+        `key` must name every input `build` reads besides the rules (phase data, dates, the
+        obligation's number), and its first item the part it is, unique across phases. A
+        missing input gives a stale obligation: the phase tests compare every step with a
+        fresh computation, which has no window to reuse."""
+        derived = self.window.derived
+        value = derived.get(key, _MISSING)
+        if value is _MISSING:
+            value = derived[key] = build()
+        return value  # type: ignore[no-any-return]
+
     def resolve_with(self, rule_id: str, facts: dict[str, FactValue]) -> Resolution:
         """Resolve as if `facts` were recorded too (to check a decision before applying it)."""
         context = ResolutionContext(
@@ -124,7 +145,10 @@ class RuleView:
         return self.rulebook.resolve(rule_id, replace(self._context, target_group=target_group))
 
     def value(self, rule_id: str) -> Any:
-        return self.rulebook.value(rule_id, self._context)
+        answer = self.resolve(rule_id)
+        if answer.applicable:
+            return answer.value
+        return self.rulebook.value(rule_id, self._context)  # raises RuleNotInForce
 
     def int_value(self, rule_id: str) -> int:
         value = self.value(rule_id)

@@ -131,7 +131,7 @@ def run_scenario_every_day(scenario: Scenario, rulebook: Rulebook) -> ScenarioRe
         last = max(last, scenario.until)
     day = state.today
     while day <= last:
-        state.memo.forget_changes()
+        state.memo.forget_everything()
         engine.advance(state, rules, day)
         _perform(state)
         while pending and pending[0].effective_date == day:

@@ -92,18 +92,38 @@ class JobafklaringPhase:
     def obligations(self, state: CaseState, view: RuleView) -> list[Obligation]:
         data = state.phase_data
         start = state.phase_started_on
-        course = data["course"]
-        prefix = f"jaf.{course}"
-        result: list[Obligation] = []
+        prefix = f"jaf.{data['course']}"
+        expected: date | None = data.get("expected_recovery_on")
+        return [
+            *view.derived(
+                ("jaf.rt", prefix, start, expected),
+                lambda: self._team(view, prefix, start, expected),
+            ),
+            conversations_per_period(
+                state,
+                view,
+                area="jaf",
+                prefix=f"{prefix}.conversation",
+                title="Individual conversation",
+                start=start,
+                meeting=CONVERSATION,
+            ),
+            view.derived(
+                ("jaf.grant_end", prefix, start), lambda: self._grant_end(view, prefix, start)
+            ),
+        ]
 
+    def _team(
+        self, view: RuleView, prefix: str, start: date, expected: date | None
+    ) -> list[Obligation]:
+        """The rehabiliteringsteam within weeks of the start, unless recovery is near."""
         within = view.resolve("jaf.rt.within_weeks")
         recovery_window = view.resolve("jaf.rt.exempt_if_recovery_expected_within_weeks")
-        expected: date | None = data.get("expected_recovery_on")
         recovery_soon = expected is not None and expected <= add_weeks(
             start, int(recovery_window.value)
         )
         if recovery_soon:
-            result.append(
+            return [
                 make_obligation(
                     obligation_id=f"{prefix}.rt",
                     kind=ObligationKind.TEAM_PRESENTATION,
@@ -117,46 +137,32 @@ class JobafklaringPhase:
                     ),
                     exempted=True,
                 )
-            )
-        else:
-            presentation = view.duty(f"{prefix}.rt", "jaf.rt.required")
-            lae265 = view.duty(f"{prefix}.lae265", "jaf.lae265.required")
-            due = add_weeks(view.anchor(start, presentation.resolution), int(within.value))
-            result += rt_obligations(
-                prefix=prefix,
-                opens_on=start,
-                due_on=due,
-                presentation=presentation,
-                lae265=lae265,
-                capacity_rule="rt.capacity.jaf",
-                view=view,
-                reason=f"Present the case to the team within {within.value} weeks of the start",
-            )
+            ]
+        presentation = view.duty(f"{prefix}.rt", "jaf.rt.required")
+        lae265 = view.duty(f"{prefix}.lae265", "jaf.lae265.required")
+        due = add_weeks(view.anchor(start, presentation.resolution), int(within.value))
+        return rt_obligations(
+            prefix=prefix,
+            opens_on=start,
+            due_on=due,
+            presentation=presentation,
+            lae265=lae265,
+            capacity_rule="rt.capacity.jaf",
+            view=view,
+            reason=f"Present the case to the team within {within.value} weeks of the start",
+        )
 
-        result.append(
-            conversations_per_period(
-                state,
-                view,
-                area="jaf",
-                prefix=f"{prefix}.conversation",
-                title="Individual conversation",
-                start=start,
-                meeting=CONVERSATION,
-            )
-        )
+    def _grant_end(self, view: RuleView, prefix: str, start: date) -> Obligation:
         grant = view.resolve("jaf.grant_months")
-        result.append(
-            make_obligation(
-                obligation_id=f"{prefix}.grant_end",
-                kind=ObligationKind.DECISION,
-                title="Decision before the jobafklaringsforløb period ends",
-                opens_on=start,
-                due_on=add_months(start, int(grant.value)),
-                basis=[grant],
-                reason=f"A jobafklaringsforløb is granted for up to {grant.value} months at a time",
-            )
+        return make_obligation(
+            obligation_id=f"{prefix}.grant_end",
+            kind=ObligationKind.DECISION,
+            title="Decision before the jobafklaringsforløb period ends",
+            opens_on=start,
+            due_on=add_months(start, int(grant.value)),
+            basis=[grant],
+            reason=f"A jobafklaringsforløb is granted for up to {grant.value} months at a time",
         )
-        return result
 
     def wakeups(self, state: CaseState, view: RuleView) -> list[date]:
         return []

@@ -170,33 +170,41 @@ class RessourceforloebPhase:
             self._plan(state, view),
         ]
         number = data["extensions"] + 1
-        prefix = f"rf.end.{number}"
         lead = int(state.settings["rf_end_preparation_weeks"])
-        opens = max(start, add_weeks(end_on, -lead))
-        presentation = view.duty(f"{prefix}.rt", "rf.extension.rt_required")
-        lae265 = view.duty(f"{prefix}.lae265", "rf.extension.lae265_required")
-        result.append(
-            make_obligation(
-                obligation_id=prefix,
-                kind=ObligationKind.DECISION,
-                title="Decision on extension or next step before the ressourceforløb ends",
-                opens_on=opens,
-                due_on=end_on,
-                basis=[presentation.resolution],
-                reason=f"The ressourceforløb ends {end_on.isoformat()}",
-            )
-        )
-        result += rt_obligations(
-            prefix=prefix,
-            opens_on=opens,
-            due_on=end_on,
-            presentation=presentation,
-            lae265=lae265,
-            capacity_rule="rt.capacity.other",
-            view=view,
-            reason="Before the period expires the case goes back to the team with a new LÆ265",
+        result += view.derived(
+            ("rf.end", number, start, end_on, lead),
+            lambda: self._end(
+                view, f"rf.end.{number}", max(start, add_weeks(end_on, -lead)), end_on
+            ),
         )
         return result
+
+    def _end(self, view: RuleView, prefix: str, opens: date, end_on: date) -> list[Obligation]:
+        """The decision before the course ends, and the team with its LÆ265 before that."""
+        presentation = view.duty(f"{prefix}.rt", "rf.extension.rt_required")
+        lae265 = view.duty(f"{prefix}.lae265", "rf.extension.lae265_required")
+        decision = make_obligation(
+            obligation_id=prefix,
+            kind=ObligationKind.DECISION,
+            title="Decision on extension or next step before the ressourceforløb ends",
+            opens_on=opens,
+            due_on=end_on,
+            basis=[presentation.resolution],
+            reason=f"The ressourceforløb ends {end_on.isoformat()}",
+        )
+        return [
+            decision,
+            *rt_obligations(
+                prefix=prefix,
+                opens_on=opens,
+                due_on=end_on,
+                presentation=presentation,
+                lae265=lae265,
+                capacity_rule="rt.capacity.other",
+                view=view,
+                reason="Before the period expires the case goes back to the team with a new LÆ265",
+            ),
+        ]
 
     def wakeups(self, state: CaseState, view: RuleView) -> list[date]:
         return []

@@ -112,43 +112,41 @@ class SygedagpengePhase:
     def obligations(self, state: CaseState, view: RuleView) -> list[Obligation]:
         data = state.phase_data
         first_absence: date = data["first_absence_day"]
-        threshold = view.resolve("sdp.screening.category_threshold_weeks")
-        result = [
-            make_obligation(
-                obligation_id="sdp.screening",
-                kind=ObligationKind.SCREENING,
-                title="Screening and category",
-                opens_on=state.phase_started_on,
-                due_on=state.phase_started_on,
-                basis=[threshold],
-                reason="Every sick-listed citizen is screened as soon as the absence is reported",
-            )
-        ]
+        started = state.phase_started_on
+        result = [view.derived(("sdp.screening", started), lambda: _screening(view, started))]
         category = data["category"]
         if category is None:
             return result
-        first_by = view.resolve("sdp.followup.first_by_week")
-        first_due = end_of_week(first_absence, int(first_by.value))
         screened_on: date = data["screened_on"]
         documentation = data["documentation"]
         if category != 1 and documentation not in (None, "NONE"):
-            options = view.resolve("sdp.lae285.documentation_options")
             result.append(
-                make_obligation(
-                    obligation_id="sdp.documentation",
-                    kind=ObligationKind.CERTIFICATE,
-                    title=f"{documentation} for the 1st follow-up",
-                    opens_on=screened_on,
-                    due_on=max(first_due, screened_on),
-                    basis=[options, threshold],
-                    reason=(
-                        f"Category {category}: not expected fit within {threshold.value} weeks; "
-                        f"{documentation} chosen ({options.reason})"
+                view.derived(
+                    ("sdp.documentation", category, documentation, screened_on, first_absence),
+                    lambda: _documentation(
+                        view, category, documentation, screened_on, first_absence
                     ),
-                    action=certificate_request(documentation, first_due),
-                    met_by=(f"certificate:{documentation}",),
                 )
             )
+        followup = self._followup(state, view, first_absence, screened_on)
+        # Category 1 cases get the first follow-up only; later ones follow need, not a rule.
+        if category != 1 or followup.id == "sdp.followup.1":
+            result.append(followup)
+        if "extended_on" not in data:
+            result.append(
+                view.derived(
+                    ("sdp.reassessment", first_absence, screened_on),
+                    lambda: _reassessment(view, first_absence, screened_on),
+                )
+            )
+        return result
+
+    def _followup(
+        self, state: CaseState, view: RuleView, first_absence: date, screened_on: date
+    ) -> Obligation:
+        data = state.phase_data
+        first_by = view.resolve("sdp.followup.first_by_week")
+        first_due = end_of_week(first_absence, int(first_by.value))
         interval = view.resolve("sdp.followup.interval_weeks")
         cadence = view.resolve("sdp.followup.cadence")
         agreed = cadence.value == "agreed_at_each_conversation"
@@ -159,7 +157,7 @@ class SygedagpengePhase:
                 return agreed_on
             return add_weeks(view.anchor(held, interval), int(interval.value))
 
-        followup = recurring(
+        return recurring(
             state,
             prefix="sdp.followup",
             kind=ObligationKind.CONVERSATION,
@@ -174,24 +172,6 @@ class SygedagpengePhase:
             ),
             meeting=FOLLOWUP,
         )
-        # Category 1 cases get the first follow-up only; later ones follow need, not a rule.
-        if category != 1 or followup.id == "sdp.followup.1":
-            result.append(followup)
-        if "extended_on" not in data:
-            by_week = view.resolve("sdp.reassessment.by_week")
-            due = end_of_week(first_absence, int(by_week.value))
-            result.append(
-                make_obligation(
-                    obligation_id="sdp.reassessment",
-                    kind=ObligationKind.REASSESSMENT,
-                    title="Reassessment: extension, jobafklaringsforløb or recovery",
-                    opens_on=screened_on,
-                    due_on=max(due, screened_on),
-                    basis=[by_week],
-                    reason=f"Decide on extension or jobafklaring before week {by_week.value}",
-                )
-            )
-        return result
 
     def wakeups(self, state: CaseState, view: RuleView) -> list[date]:
         return []
@@ -206,3 +186,53 @@ def _as_date(value: object, field: str) -> date:
         except ValueError:
             pass
     raise EventRefused(field, "must be an ISO date (YYYY-MM-DD)")
+
+
+def _screening(view: RuleView, started: date) -> Obligation:
+    threshold = view.resolve("sdp.screening.category_threshold_weeks")
+    return make_obligation(
+        obligation_id="sdp.screening",
+        kind=ObligationKind.SCREENING,
+        title="Screening and category",
+        opens_on=started,
+        due_on=started,
+        basis=[threshold],
+        reason="Every sick-listed citizen is screened as soon as the absence is reported",
+    )
+
+
+def _documentation(
+    view: RuleView, category: int, documentation: str, screened_on: date, first_absence: date
+) -> Obligation:
+    threshold = view.resolve("sdp.screening.category_threshold_weeks")
+    options = view.resolve("sdp.lae285.documentation_options")
+    first_by = view.resolve("sdp.followup.first_by_week")
+    first_due = end_of_week(first_absence, int(first_by.value))
+    return make_obligation(
+        obligation_id="sdp.documentation",
+        kind=ObligationKind.CERTIFICATE,
+        title=f"{documentation} for the 1st follow-up",
+        opens_on=screened_on,
+        due_on=max(first_due, screened_on),
+        basis=[options, threshold],
+        reason=(
+            f"Category {category}: not expected fit within {threshold.value} weeks; "
+            f"{documentation} chosen ({options.reason})"
+        ),
+        action=certificate_request(documentation, first_due),
+        met_by=(f"certificate:{documentation}",),
+    )
+
+
+def _reassessment(view: RuleView, first_absence: date, screened_on: date) -> Obligation:
+    by_week = view.resolve("sdp.reassessment.by_week")
+    due = end_of_week(first_absence, int(by_week.value))
+    return make_obligation(
+        obligation_id="sdp.reassessment",
+        kind=ObligationKind.REASSESSMENT,
+        title="Reassessment: extension, jobafklaringsforløb or recovery",
+        opens_on=screened_on,
+        due_on=max(due, screened_on),
+        basis=[by_week],
+        reason=f"Decide on extension or jobafklaring before week {by_week.value}",
+    )
