@@ -210,8 +210,6 @@ class RuleView:
 
 
 def _most_specific_regime(basis: Sequence[Resolution]) -> str:
-    if len(basis) == 1:
-        return basis[0].regime
     for resolution in basis:
         if resolution.regime.startswith("TRIAL:"):
             return resolution.regime
@@ -222,13 +220,29 @@ def _most_specific_regime(basis: Sequence[Resolution]) -> str:
 
 
 def _citations(basis: Sequence[Resolution]) -> tuple[str, ...]:
-    if len(basis) == 1:
-        return basis[0].citations
     seen: dict[str, None] = {}
     for resolution in basis:
         for citation in resolution.citations:
             seen.setdefault(citation, None)
     return tuple(seen)
+
+
+_BASES: dict[tuple[int, ...], tuple[tuple[Resolution, ...], str, tuple[str, ...]]] = {}
+"""Regime and citations per combination of rule answers, by identity: phases pass the same
+answers (kept in their rule window) on every step. The entry holds the answers themselves,
+so an id is never reused by another object while its entry exists."""
+
+
+def _why(basis: Sequence[Resolution]) -> tuple[str, tuple[str, ...]]:
+    if len(basis) == 1:
+        return basis[0].regime, basis[0].citations
+    key = tuple(map(id, basis))
+    known = _BASES.get(key)
+    if known is None:
+        if len(_BASES) >= 4096:
+            _BASES.clear()  # bounded: each rule window brings new answer objects
+        known = _BASES[key] = (tuple(basis), _most_specific_regime(basis), _citations(basis))
+    return known[1], known[2]
 
 
 def make_obligation(
@@ -245,14 +259,15 @@ def make_obligation(
     exempted: bool = False,
 ) -> Obligation:
     """An obligation whose regime and citations come from the rule answers it rests on."""
+    regime, citations = _why(basis)
     return Obligation(
         id=obligation_id,
         kind=kind,
         title=title,
         opens_on=opens_on,
         due_on=due_on,
-        regime=_most_specific_regime(basis),
-        citations=_citations(basis),
+        regime=regime,
+        citations=citations,
         reason=reason,
         action=action,
         met_by=met_by,
