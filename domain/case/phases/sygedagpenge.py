@@ -16,7 +16,7 @@ from domain.case.identifiers import quoted
 from domain.case.model import CaseState, Obligation, ObligationKind, PhaseName
 from domain.case.obligations import meet_obligation
 from domain.case.phase import EventRefused, Transition
-from domain.case.phases.base import certificate_request, check_decision, recurring
+from domain.case.phases.base import as_date, certificate_request, check_decision, recurring
 from domain.case.rules_view import RuleView, make_obligation
 
 __all__ = ["SygedagpengePhase"]
@@ -35,7 +35,7 @@ class SygedagpengePhase:
     def enter(self, state: CaseState, view: RuleView, transition: Transition) -> None:
         first_absence = transition.data.get("first_absence_day", transition.on)
         state.phase_data = {
-            "first_absence_day": _as_date(first_absence, "first_absence_day"),
+            "first_absence_day": as_date(first_absence, "first_absence_day"),
             "category": None,
             "documentation": None,
         }
@@ -175,17 +175,6 @@ class SygedagpengePhase:
 
     def wakeups(self, state: CaseState, view: RuleView) -> list[date]:
         return []
-
-
-def _as_date(value: object, field: str) -> date:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise EventRefused(field, "must be an ISO date (YYYY-MM-DD)")
 
 
 def _screening(view: RuleView, started: date) -> Obligation:
