@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from domain.case.model import TimelineEntry
 from domain.case.scenario import ScenarioResult, load_scenario, run_scenario
 from domain.rulebook import RulebookError, load_rulebook
 
@@ -41,6 +42,9 @@ def simulate_case(
         raise typer.Exit(1)
 
 
+_TIMELINE = TypeAdapter(list[TimelineEntry])
+
+
 def _as_json(result: ScenarioResult) -> dict[str, object]:
     return {
         "scenario": result.scenario,
@@ -48,7 +52,7 @@ def _as_json(result: ScenarioResult) -> dict[str, object]:
         "today": result.state.today.isoformat(),
         "regimes": list(result.state.regimes),
         "refusals": result.refusals,
-        "timeline": [entry.model_dump(mode="json") for entry in result.timeline],
+        "timeline": _TIMELINE.dump_python(result.timeline, mode="json"),
     }
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from copy import deepcopy
+from copy import copy, deepcopy
 from datetime import date
 from typing import Any
 
@@ -202,9 +202,9 @@ def probe(state: CaseState) -> CaseState:
     deep copy (tens of milliseconds on a long case): the timeline entries and event
     receipts, which `advance` never changes, are shared.
     """
-    copy = state.model_copy(
+    twin = state.model_copy(
         update={
-            "obligations": {k: r.model_copy() for k, r in state.obligations.items()},
+            "obligations": {k: copy(r) for k, r in state.obligations.items()},
             "timeline": list(state.timeline),
             "pending_actions": list(state.pending_actions),
             "exemption_locks": dict(state.exemption_locks),
@@ -213,8 +213,8 @@ def probe(state: CaseState) -> CaseState:
         }
     )
     memo = state.memo  # the wake-up is shared; the rule window (mutable answers) is not
-    copy._memo = EngineMemo(next_wakeup=memo.next_wakeup, rulebook_hash=memo.rulebook_hash)
-    return copy
+    twin._memo = EngineMemo(next_wakeup=memo.next_wakeup, rulebook_hash=memo.rulebook_hash)
+    return twin
 
 
 def handle_event(

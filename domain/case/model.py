@@ -92,6 +92,13 @@ class ObligationKind(StrEnum):
     SURVEY = "survey"
 
 
+# The records a case writes (obligation records, timeline lines, receipts, locks) are plain
+# slotted dataclasses, not pydantic models: the core writes about a hundred of them per
+# case-year and updates records in place, and a pydantic model costs three times as much
+# to build and several times as much to update. Pydantic still validates and serialises
+# them as fields of `CaseState`, so their JSON is unchanged; only the core builds them.
+
+
 class ObligationStatus(StrEnum):
     OPEN = "open"
     MET = "met"
@@ -119,10 +126,9 @@ class ActionRequest(BaseModel):
     capacity_per_meeting: int | None = None
 
 
-class ActionReceipt(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class ActionReceipt:
     """The outside world's answer to an action: an id and, for bookings, the meeting date."""
-
-    model_config = ConfigDict(frozen=True)
 
     reference: str
     performed_on: date
@@ -154,7 +160,8 @@ class Obligation(NamedTuple):
     """True when a rule in force removes the duty (e.g. a trial exemption); kept for the record."""
 
 
-class ObligationRecord(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class ObligationRecord:
     """What happened to one obligation: created, met, missed, exempted or withdrawn."""
 
     id: str
@@ -174,7 +181,8 @@ class ObligationRecord(BaseModel):
     phase: PhaseName
 
 
-class ExemptionLock(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class ExemptionLock:
     """An exemption decision that stands after its regime ends (DOMAIN §8.15)."""
 
     obligation_id: str
@@ -200,10 +208,10 @@ class TimelineKind(StrEnum):
     CASE_CLOSED = "case_closed"
 
 
-class TimelineEntry(BaseModel):
-    """One line of a case's story, with the legal basis and the regime behind it."""
-
-    model_config = ConfigDict(frozen=True)
+@dataclass(slots=True, kw_only=True)
+class TimelineEntry:
+    """One line of a case's story, with the legal basis and the regime behind it. Written
+    once and never changed (`engine.probe` shares the entries between copies)."""
 
     on: date
     kind: TimelineKind
@@ -214,7 +222,8 @@ class TimelineEntry(BaseModel):
     phase: PhaseName | None = None
 
 
-class EventReceipt(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class EventReceipt:
     """The first answer given to an event id, returned again for a repeated id."""
 
     event_id: str
