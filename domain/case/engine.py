@@ -460,14 +460,25 @@ def _describe(event: CaseEvent) -> str:
             return f"Certificate received: {event.certificate}"
         case _:
             details = ", ".join(
-                f"{key}={value}"
-                for key, value in event.model_dump(
-                    exclude={"event_id", "effective_date", "reported_by", "type"},
-                    exclude_none=True,
-                    mode="json",
-                ).items()
+                f"{name}={value.isoformat() if isinstance(value, date) else value}"
+                for name in _details_of(type(event))
+                if (value := getattr(event, name)) is not None
             )
             return f"{event.type}: {details}" if details else event.type
+
+
+_DETAILS: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _details_of(event_type: type[BaseModel]) -> tuple[str, ...]:
+    """The fields an event's description lists: all but its envelope (id, date, sender)."""
+    names = _DETAILS.get(event_type)
+    if names is None:
+        envelope = {"event_id", "effective_date", "reported_by", "type"}
+        names = _DETAILS[event_type] = tuple(
+            name for name in event_type.model_fields if name not in envelope
+        )
+    return names
 
 
 def _meet(state: CaseState, key: str, on: date) -> None:
@@ -547,11 +558,14 @@ def _note_regimes(state: CaseState, rulebook: Rulebook, view: RuleView, today: d
     window = view.window
     if window.since < today and state.regimes:
         return  # regimes only change at a rule boundary, and none was crossed
-    if state.reform is not None:
-        regimes: tuple[str, ...] = (state.reform,)
-    else:
-        trials = rulebook.trials_in_scope(state.municipality, state.target_group, today)
-        regimes = (rulebook.standard_regime(today), *(f"TRIAL:{t}" for t in trials))
+    regimes = window.regimes
+    if regimes is None:  # the same for the whole window: it ends at the next boundary
+        if state.reform is not None:
+            regimes = (state.reform,)
+        else:
+            trials = rulebook.trials_in_scope(state.municipality, state.target_group, today)
+            regimes = (rulebook.standard_regime(today), *(f"TRIAL:{t}" for t in trials))
+        window.regimes = regimes
     if regimes == state.regimes:
         return
     if state.regimes:

@@ -55,6 +55,8 @@ class RulesWindow:
     answers: dict[str, Resolution]
     derived: dict[tuple[Hashable, ...], Any] = field(default_factory=dict)
     """Values phases built from these answers (see `RuleView.derived`)."""
+    regimes: tuple[str, ...] | None = None
+    """The regimes in force for the case in this window (standard law, trials in scope)."""
 
     def covers(self, key: tuple[object, ...], on: date) -> bool:
         return self.key == key and self.since <= on and (self.until is None or on < self.until)

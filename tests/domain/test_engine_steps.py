@@ -15,7 +15,7 @@ import pytest
 
 from domain.case import engine
 from domain.case.dates import ONE_DAY
-from domain.case.model import CaseState, Obligation
+from domain.case.model import CaseState, Obligation, TimelineKind
 from domain.case.phase import Phase
 from domain.case.phases import phase_for
 from domain.case.rules_view import RuleView
@@ -148,3 +148,23 @@ def test_a_probe_never_shares_cached_rule_answers_with_the_case(rulebook: Rulebo
     assert state.memo.rules_window is window
     assert copy.memo is not state.memo
     assert state.today == scenario.case.opened_on
+
+
+def test_an_event_line_names_what_the_event_says_and_skips_what_it_leaves_out(
+    rulebook: Rulebook,
+) -> None:
+    scenario = load_scenario(SCENARIOS[0].with_name("thisted_sdp_standard_to_jaf.yaml"))
+    timeline = run_scenario(scenario, rulebook).timeline
+    lines = [entry.summary for entry in timeline if entry.kind is TimelineKind.EVENT]
+    assert lines == [
+        "screened: category=2",
+        "Certificate received: LAE285",
+        "Meeting held: followup_conversation (personal)",
+        "Meeting held: followup_conversation (phone)",
+        "Meeting held: followup_conversation",
+        "Meeting held: followup_conversation",
+        "decision_made: decision=jaf_granted",
+        "Certificate received: LAE265",
+        "Meeting held: rt_meeting, indstilling ressourceforloeb",
+        "decision_made: decision=rf_granted, end_on=2022-09-01",
+    ]

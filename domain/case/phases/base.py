@@ -113,12 +113,10 @@ def recurring(
     Instance k+1 opens the day instance k is met and is due `next_due(met_on)`; an unmet
     instance stays the current one (open, or missed until it is met late).
     """
-    number, opens, due = 1, first_opens, first_due
-    while True:
-        done = met_on(state, f"{prefix}.{number}")
-        if done is None:
-            break
-        number, opens, due = number + 1, done, next_due(done)
+    number, opens = 1, first_opens
+    while (done := met_on(state, f"{prefix}.{number}")) is not None:
+        number, opens = number + 1, done
+    due = first_due if number == 1 else next_due(opens)  # only the last instance counts
     return make_obligation(
         obligation_id=f"{prefix}.{number}",
         kind=kind,
