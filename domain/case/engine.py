@@ -112,7 +112,7 @@ def open_case(start: CaseStart, rulebook: Rulebook) -> CaseState:
         opened_on=start.opened_on,
         today=start.opened_on,
         reform=start.reform,
-        settings=(start.settings or load_operational_settings()).model_dump(),
+        settings=dict(start.settings or load_operational_settings()),
         phase_history=[(start.phase, start.opened_on)],
     )
     _check_facts(rulebook, start.facts, allowed_sources=None)
@@ -135,7 +135,9 @@ def open_case(start: CaseStart, rulebook: Rulebook) -> CaseState:
 def event_fingerprint(event: CaseEvent) -> str:
     """Content hash of an event, so a reused event id with other content is caught."""
     # Field order is the model's declaration order, so the JSON is canonical for a type.
-    return hashlib.sha256(event.model_dump_json().encode()).hexdigest()[:16]
+    # The model's own serializer, called directly: the same bytes as `model_dump_json`
+    # (receipts already stored keep matching) without its keyword handling and re-encoding.
+    return hashlib.sha256(type(event).__pydantic_serializer__.to_json(event)).hexdigest()[:16]
 
 
 def validate_event(
@@ -273,8 +275,8 @@ def advance(state: CaseState, rulebook: Rulebook, today: date) -> None:
     """Bring the case up to `today`: regimes, obligations, missed deadlines, actions."""
     today = max(today, state.today)
     memo = state.memo
-    cached = memo.wakeup_under(rulebook.content_hash)
-    if cached is not None:
+    cached = memo.next_wakeup
+    if cached is not None and memo.rulebook_hash == rulebook.content_hash:
         # Nothing changed since the last step, and nothing can happen before the next
         # wake-up without an event: that is what the wake-up means (phases whose answers
         # move with time report those dates as wake-ups). Most steps end here.
@@ -384,17 +386,21 @@ def _next_wakeup(
     if state.closed:
         return None
     today = state.today
-    candidates: list[date] = []
-    for record in _phase_records(state).values():
-        if record.status is ObligationStatus.OPEN and record.due_on >= today:
-            candidates.append(day_after(record.due_on))
-    phase = phase_for(state.phase)
-    for obligation in obligations:
-        if obligation.opens_on > today:
-            candidates.append(obligation.opens_on)
-    candidates += [d for d in phase.wakeups(state, view) if d > today]
+    candidates = [d for d in phase_for(state.phase).wakeups(state, view) if d > today]
     if view.window.until is not None:
         candidates.append(view.window.until)
+    last_due: date | None = None  # the earliest deadline still to come: missed the day after
+    for record in _phase_records(state).values():
+        due = record.due_on
+        if (
+            record.status is ObligationStatus.OPEN
+            and due >= today
+            and (last_due is None or due < last_due)
+        ):
+            last_due = due
+    if last_due is not None:
+        candidates.append(day_after(last_due))
+    candidates += [ob.opens_on for ob in obligations if ob.opens_on > today]
     return min(candidates) if candidates else None
 
 
@@ -598,7 +604,7 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
         if record.status is ObligationStatus.OPEN:
             if ob.exempted:
                 _exempt(state, record, ob, today)
-            elif (ob.due_on, ob.regime) != (record.due_on, record.regime):
+            elif ob.due_on != record.due_on or ob.regime != record.regime:
                 record.due_on, record.regime = ob.due_on, ob.regime
                 record.citations, record.reason = ob.citations, ob.reason
                 note(
@@ -641,11 +647,13 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
 
 
 def _create(state: CaseState, ob: Obligation, today: date) -> None:
+    phase = state.phase
+    exempted = ob.exempted
     record = ObligationRecord(
         id=ob.id,
         kind=ob.kind,
         title=ob.title,
-        status=ObligationStatus.EXEMPTED if ob.exempted else ObligationStatus.OPEN,
+        status=ObligationStatus.EXEMPTED if exempted else ObligationStatus.OPEN,
         created_on=today,
         due_on=ob.due_on,
         regime=ob.regime,
@@ -653,31 +661,29 @@ def _create(state: CaseState, ob: Obligation, today: date) -> None:
         reason=ob.reason,
         met_by=ob.met_by,
         action=ob.action,
-        phase=state.phase,
+        phase=phase,
     )
     state.obligations[ob.id] = record
     _phase_records(state)[ob.id] = record
-    if ob.exempted:
+    if exempted:
         _lock(state, ob, today)
-        note(
-            state,
-            today,
-            TimelineKind.OBLIGATION_EXEMPTED,
-            ob,
-            f"{ob.title} not required: {ob.reason}",
-            phase=state.phase,
+        kind, summary = TimelineKind.OBLIGATION_EXEMPTED, f"{ob.title} not required: {ob.reason}"
+    else:
+        kind = TimelineKind.OBLIGATION_CREATED
+        summary = f"{ob.title} due {ob.due_on.isoformat()}: {ob.reason}"
+        if ob.action is not None:
+            state.pending_actions.append(ob.id)
+    state.timeline.append(
+        TimelineEntry(
+            on=today,
+            kind=kind,
+            subject=ob.id,
+            summary=summary,
+            regime=ob.regime,
+            citations=ob.citations,
+            phase=phase,
         )
-        return
-    note(
-        state,
-        today,
-        TimelineKind.OBLIGATION_CREATED,
-        ob,
-        f"{ob.title} due {ob.due_on.isoformat()}: {ob.reason}",
-        phase=state.phase,
     )
-    if ob.action is not None:
-        state.pending_actions.append(ob.id)
 
 
 def _exempt(state: CaseState, record: ObligationRecord, ob: Obligation, today: date) -> None:

@@ -50,6 +50,9 @@ class RulesWindow:
     """
 
     key: tuple[object, ...]
+    """Target group, reform and rulebook the answers were resolved for."""
+    facts: dict[str, FactValue]
+    """A copy of the case's facts when the window opened."""
     since: date
     until: date | None
     answers: dict[str, Resolution]
@@ -58,21 +61,25 @@ class RulesWindow:
     regimes: tuple[str, ...] | None = None
     """The regimes in force for the case in this window (standard law, trials in scope)."""
 
-    def covers(self, key: tuple[object, ...], on: date) -> bool:
-        return self.key == key and self.since <= on and (self.until is None or on < self.until)
+    def covers(self, key: tuple[object, ...], facts: dict[str, FactValue], on: date) -> bool:
+        return (
+            self.since <= on
+            and (self.until is None or on < self.until)
+            and self.key == key
+            and self.facts == facts
+        )
 
 
 def rules_window(rulebook: Rulebook, state: CaseState, on: date) -> RulesWindow:
-    # Facts are part of the key: events record them and a phase may keep a system fact
-    # current as time passes. Unsorted: the same facts recorded in another order only cost
-    # a fresh window, never a stale answer.
-    key = (state.target_group, state.reform, rulebook.content_hash, tuple(state.facts.items()))
+    # Facts are compared too: events record them and a phase may keep a system fact current
+    # as time passes, and any change can change an answer.
+    key = (state.target_group, state.reform, rulebook.content_hash)
     memo = state.memo
     window = memo.rules_window
-    if isinstance(window, RulesWindow) and window.covers(key, on):
+    if isinstance(window, RulesWindow) and window.covers(key, state.facts, on):
         return window
     until = rulebook.next_boundary(state.municipality, state.target_group, on)
-    window = RulesWindow(key=key, since=on, until=until, answers={})
+    window = RulesWindow(key=key, facts=dict(state.facts), since=on, until=until, answers={})
     memo.rules_window = window
     return window
 
