@@ -142,9 +142,9 @@ def conversations_per_period(
 ) -> Obligation:
     """ "At least N conversations per M months" (`<area>.conversations.min_count` /
     `.period_months`), spread evenly: each is due M/N months after the previous one."""
-    count = view.resolve(f"{area}.conversations.min_count")
-    months = view.resolve(f"{area}.conversations.period_months")
-    spacing = max(1, int(months.value) // int(count.value))
+    spacing, basis, reason = view.derived(
+        ("conversations", area, title), lambda: _conversation_rules(view, area, title)
+    )
     return recurring(
         state,
         prefix=prefix,
@@ -153,7 +153,19 @@ def conversations_per_period(
         first_opens=start,
         first_due=add_months(start, spacing),
         next_due=lambda held: add_months(held, spacing),
-        basis=[count, months],
-        reason=f"At least {count.value} {title.lower()}s per {months.value} months",
+        basis=basis,
+        reason=reason,
         meeting=meeting,
+    )
+
+
+def _conversation_rules(view: RuleView, area: str, title: str) -> tuple[int, list[Resolution], str]:
+    """Months between conversations, the answers that say so, and the reason to show."""
+    count = view.resolve(f"{area}.conversations.min_count")
+    months = view.resolve(f"{area}.conversations.period_months")
+    spacing = max(1, int(months.value) // int(count.value))
+    return (
+        spacing,
+        [count, months],
+        f"At least {count.value} {title.lower()}s per {months.value} months",
     )

@@ -26,6 +26,7 @@ from domain.case.phases.rehabiliteringsteam import (
 )
 from domain.case.phases.revalidering import check_reval_grant, record_lae265
 from domain.case.rules_view import RuleView, make_obligation
+from domain.rulebook import Resolution
 
 __all__ = ["RessourceforloebPhase"]
 
@@ -134,19 +135,20 @@ class RessourceforloebPhase:
     def _plan(self, state: CaseState, view: RuleView) -> Obligation:
         # A recurring duty, so no exemption lock: when FK-3.i ends the 6-month horizon
         # comes back, counted from the boundary (DOMAIN §8.15).
-        horizon = view.resolve("rf.indsatsplan.horizon_months")
-        fixed = view.resolve("rf.indsatsplan.fixed_horizon_required")
-        start = view.anchor(state.phase_started_on, fixed)
+        started = state.phase_started_on
+        start, months, fixed, basis, reason = view.derived(
+            ("rf.plan", started), lambda: _plan_rules(view, started)
+        )
         plan = recurring(
             state,
             prefix="rf.plan",
             kind=ObligationKind.PLAN_UPDATE,
             title="Indsatsplan offers fixed",
             first_opens=start,
-            first_due=add_months(start, int(horizon.value)),
-            next_due=lambda done: add_months(done, int(horizon.value)),
-            basis=[fixed, horizon],
-            reason=f"Offers in the indsatsplan fixed at least {horizon.value} months at a time",
+            first_due=add_months(start, months),
+            next_due=lambda done: add_months(done, months),
+            basis=basis,
+            reason=reason,
             meeting=None,
         )
         if fixed.value is True:
@@ -208,3 +210,18 @@ class RessourceforloebPhase:
 
     def wakeups(self, state: CaseState, view: RuleView) -> list[date]:
         return []
+
+
+def _plan_rules(
+    view: RuleView, started: date
+) -> tuple[date, int, Resolution, list[Resolution], str]:
+    """When the plan horizon counts from, its months, whether it is required, and why."""
+    horizon = view.resolve("rf.indsatsplan.horizon_months")
+    fixed = view.resolve("rf.indsatsplan.fixed_horizon_required")
+    return (
+        view.anchor(started, fixed),
+        int(horizon.value),
+        fixed,
+        [fixed, horizon],
+        f"Offers in the indsatsplan fixed at least {horizon.value} months at a time",
+    )

@@ -9,6 +9,7 @@ cadence may deviate all come from the rulebook for the case's municipality and d
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from domain.case.dates import add_weeks, end_of_week
 from domain.case.events import CaseEvent, DecisionMade, MeetingHeld, Screened
@@ -18,6 +19,7 @@ from domain.case.obligations import meet_obligation
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import as_date, certificate_request, check_decision, recurring
 from domain.case.rules_view import RuleView, make_obligation
+from domain.rulebook import Resolution
 
 __all__ = ["SygedagpengePhase"]
 
@@ -145,15 +147,15 @@ class SygedagpengePhase:
         self, state: CaseState, view: RuleView, first_absence: date, screened_on: date
     ) -> Obligation:
         data = state.phase_data
-        first_by = view.resolve("sdp.followup.first_by_week")
-        first_due = end_of_week(first_absence, int(first_by.value))
-        interval = view.resolve("sdp.followup.interval_weeks")
-        cadence = view.resolve("sdp.followup.cadence")
-        agreed = cadence.value == "agreed_at_each_conversation"
+        rules = view.derived(
+            ("sdp.followup", first_absence, screened_on),
+            lambda: _followup_rules(view, first_absence, screened_on),
+        )
+        interval = rules.interval
 
         def next_due(held: date) -> date:
             agreed_on = data.get("next_agreed_on")
-            if agreed and isinstance(agreed_on, date) and agreed_on > held:
+            if rules.agreed and isinstance(agreed_on, date) and agreed_on > held:
                 return agreed_on
             return add_weeks(view.anchor(held, interval), int(interval.value))
 
@@ -163,18 +165,41 @@ class SygedagpengePhase:
             kind=ObligationKind.CONVERSATION,
             title="Follow-up conversation",
             first_opens=screened_on,
-            first_due=max(first_due, screened_on),
+            first_due=rules.first_due,
             next_due=next_due,
-            basis=[first_by, interval, cadence] if agreed else [first_by, interval],
-            reason=(
-                f"1st by the end of week {first_by.value}, then every {interval.value} weeks"
-                + (" or as agreed at each conversation" if agreed else "")
-            ),
+            basis=rules.basis,
+            reason=rules.reason,
             meeting=FOLLOWUP,
         )
 
     def wakeups(self, state: CaseState, view: RuleView) -> list[date]:
         return []
+
+
+class _FollowupRules(NamedTuple):
+    first_due: date
+    interval: Resolution
+    agreed: bool
+    """The next date may be agreed at each conversation instead of the fixed interval."""
+    basis: list[Resolution]
+    reason: str
+
+
+def _followup_rules(view: RuleView, first_absence: date, screened_on: date) -> _FollowupRules:
+    first_by = view.resolve("sdp.followup.first_by_week")
+    interval = view.resolve("sdp.followup.interval_weeks")
+    cadence = view.resolve("sdp.followup.cadence")
+    agreed = cadence.value == "agreed_at_each_conversation"
+    return _FollowupRules(
+        first_due=max(end_of_week(first_absence, int(first_by.value)), screened_on),
+        interval=interval,
+        agreed=agreed,
+        basis=[first_by, interval, cadence] if agreed else [first_by, interval],
+        reason=(
+            f"1st by the end of week {first_by.value}, then every {interval.value} weeks"
+            + (" or as agreed at each conversation" if agreed else "")
+        ),
+    )
 
 
 def _screening(view: RuleView, started: date) -> Obligation:
