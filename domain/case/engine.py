@@ -214,7 +214,9 @@ def probe(state: CaseState) -> CaseState:
             "phase_data": deepcopy(state.phase_data),
         }
     )
-    memo = state.memo  # the wake-up is shared; the rule window (mutable answers) is not
+    # The wake-up is shared; the rule window (with the parts phases derived) is not. Its
+    # rule answers are shared by all cases in the same rule context anyway.
+    memo = state.memo
     twin._memo = EngineMemo(next_wakeup=memo.next_wakeup, rulebook_hash=memo.rulebook_hash)
     return twin
 
@@ -564,14 +566,15 @@ def _note_regimes(state: CaseState, rulebook: Rulebook, view: RuleView, today: d
     window = view.window
     if window.since < today and state.regimes:
         return  # regimes only change at a rule boundary, and none was crossed
-    regimes = window.regimes
+    shared = window.shared
+    regimes = shared.regimes
     if regimes is None:  # the same for the whole window: it ends at the next boundary
         if state.reform is not None:
             regimes = (state.reform,)
         else:
             trials = rulebook.trials_in_scope(state.municipality, state.target_group, today)
             regimes = (rulebook.standard_regime(today), *(f"TRIAL:{t}" for t in trials))
-        window.regimes = regimes
+        shared.regimes = regimes
     if regimes == state.regimes:
         return
     if state.regimes:

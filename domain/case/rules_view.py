@@ -21,7 +21,7 @@ from domain.case.model import (
 )
 from domain.rulebook import Resolution, ResolutionContext, Rulebook, RuleNotInForce
 
-__all__ = ["Duty", "RuleView", "make_obligation"]
+__all__ = ["Duty", "RuleView", "forget_shared_answers", "make_obligation"]
 
 T = TypeVar("T")
 
@@ -40,13 +40,44 @@ class Duty(NamedTuple):
 
 
 @dataclass(slots=True)
+class SharedAnswers:
+    """Rule answers for one rule context between two boundaries: the same for every case
+    in that municipality and target group with the same facts (and reform), so cases
+    share them instead of each asking the rulebook again."""
+
+    answers: dict[str, Resolution] = field(default_factory=dict)
+    regimes: tuple[str, ...] | None = None
+    """The regimes in force (standard law, trials in scope); set by the engine."""
+
+
+_SHARED: dict[tuple[Hashable, ...], SharedAnswers] = {}
+_SHARED_LIMIT = 4096
+"""Rule contexts kept at once: one per municipality, target group, combination of facts
+and period between two boundaries; the cache starts afresh when it is full."""
+
+
+def shared_answers(key: tuple[Hashable, ...]) -> SharedAnswers:
+    shared = _SHARED.get(key)
+    if shared is None:
+        if len(_SHARED) >= _SHARED_LIMIT:
+            _SHARED.clear()
+        shared = _SHARED[key] = SharedAnswers()
+    return shared
+
+
+def forget_shared_answers() -> None:
+    """Every case asks the rulebook again (for reference runs that must compute it all)."""
+    _SHARED.clear()
+
+
+@dataclass(slots=True)
 class RulesWindow:
     """Rule answers for one case between two rule boundaries.
 
     No answer can change before `until` (the rulebook's next boundary for the case's
-    municipality and target group) unless a fact changes, and the engine drops the window
-    whenever an event is applied. Reusing answers across the many steps of a case is what
-    keeps the pure core fast.
+    municipality and target group) unless a fact changes, and a window is only reused
+    while the case's facts are the ones it opened with. Reusing answers across the many
+    steps of a case, and sharing them between cases, is what keeps the pure core fast.
     """
 
     key: tuple[object, ...]
@@ -55,11 +86,11 @@ class RulesWindow:
     """A copy of the case's facts when the window opened."""
     since: date
     until: date | None
-    answers: dict[str, Resolution]
+    shared: SharedAnswers
+    """The answers themselves, shared with every case in the same rule context."""
     derived: dict[tuple[Hashable, ...], Any] = field(default_factory=dict)
-    """Values phases built from these answers (see `RuleView.derived`)."""
-    regimes: tuple[str, ...] | None = None
-    """The regimes in force for the case in this window (standard law, trials in scope)."""
+    """Values this case's phases built from the answers (see `RuleView.derived`); not
+    shared, as they hold the case's own dates."""
 
     def covers(self, key: tuple[object, ...], facts: dict[str, FactValue], on: date) -> bool:
         return (
@@ -79,7 +110,12 @@ def rules_window(rulebook: Rulebook, state: CaseState, on: date) -> RulesWindow:
     if isinstance(window, RulesWindow) and window.covers(key, state.facts, on):
         return window
     until = rulebook.next_boundary(state.municipality, state.target_group, on)
-    window = RulesWindow(key=key, facts=dict(state.facts), since=on, until=until, answers={})
+    # The period between two boundaries is named by its end: every day in it gets the same
+    # answers (resolution is by dated segments, and a boundary ends every segment).
+    context = (*key, state.municipality, frozenset(state.facts.items()), until)
+    window = RulesWindow(
+        key=key, facts=dict(state.facts), since=on, until=until, shared=shared_answers(context)
+    )
     memo.rules_window = window
     return window
 
@@ -95,7 +131,7 @@ class RuleView:
         self.state = state
         self.on = on
         self.window = rules_window(rulebook, state, on)
-        self._cache = self.window.answers
+        self._cache = self.window.shared.answers
         self._context_memo: ResolutionContext | None = None
 
     @property

@@ -30,6 +30,7 @@ from domain.case.dates import ONE_DAY
 from domain.case.engine import CaseStart
 from domain.case.events import EVENT_ADAPTER, CaseEvent
 from domain.case.model import ActionReceipt, CaseState, TimelineEntry
+from domain.case.rules_view import forget_shared_answers
 from domain.rulebook import Rulebook
 
 __all__ = [
@@ -132,6 +133,7 @@ def run_scenario_every_day(scenario: Scenario, rulebook: Rulebook) -> ScenarioRe
     day = state.today
     while day <= last:
         state.memo.forget_everything()
+        forget_shared_answers()
         engine.advance(state, rules, day)
         _perform(state)
         while pending and pending[0].effective_date == day:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from domain.case import engine
+from domain.case import engine, rules_view
 from domain.case.dates import ONE_DAY
 from domain.case.model import CaseState, Obligation, TimelineKind
 from domain.case.phase import Phase
@@ -168,3 +168,28 @@ def test_an_event_line_names_what_the_event_says_and_skips_what_it_leaves_out(
         "Meeting held: rt_meeting, indstilling ressourceforloeb",
         "decision_made: decision=rf_granted, end_on=2022-09-01",
     ]
+
+
+def test_cases_in_the_same_rule_context_share_their_rule_answers(rulebook: Rulebook) -> None:
+    scenario = _year(SCENARIOS[0])
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    first = engine.open_case(scenario.case, rules)
+    second = engine.open_case(scenario.case.model_copy(update={"case_id": "SIM-OTHER"}), rules)
+    assert second.memo.rules_window is not first.memo.rules_window
+    assert second.memo.rules_window.shared is first.memo.rules_window.shared
+
+    other_facts = scenario.case.model_copy(
+        update={"case_id": "SIM-FACTS", "facts": {"jaf.first_course": True}}
+    )
+    third = engine.open_case(other_facts, rules)
+    assert third.memo.rules_window.shared is not first.memo.rules_window.shared
+
+
+def test_the_shared_rule_answers_are_bounded(
+    rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rules_view, "_SHARED", {})
+    monkeypatch.setattr(rules_view, "_SHARED_LIMIT", 2)
+    for case in range(5):
+        rules_view.shared_answers(("context", case))
+        assert len(rules_view._SHARED) <= 2
