@@ -288,7 +288,7 @@ def advance(state: CaseState, rulebook: Rulebook, today: date) -> None:
         if wake is None or today < wake:
             state.today = today
             return
-    if state.closed:
+    if state.phase is PhaseName.CLOSED:
         state.today = today
         return
     view = RuleView(rulebook, state, today)
@@ -595,6 +595,7 @@ def _note_regimes(state: CaseState, rulebook: Rulebook, view: RuleView, today: d
 
 
 def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> None:
+    records = _phase_records(state)
     current: set[str] = set()
     for ob in obligations:
         if ob.opens_on > today:
@@ -602,7 +603,7 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
         current.add(ob.id)
         record = state.obligations.get(ob.id)
         if record is None:
-            _create(state, ob, today)
+            _create(state, ob, today, records)
             continue
         if record.status is ObligationStatus.OPEN:
             if ob.exempted:
@@ -620,8 +621,8 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
                 )
         elif record.status is ObligationStatus.EXEMPTED and not ob.exempted:
             del state.obligations[ob.id]
-            _create(state, ob, today)
-    for record in _phase_records(state).values():
+            _create(state, ob, today, records)
+    for record in records.values():
         if record.status is not ObligationStatus.OPEN:
             continue
         if record.id not in current:
@@ -649,7 +650,9 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
             )
 
 
-def _create(state: CaseState, ob: Obligation, today: date) -> None:
+def _create(
+    state: CaseState, ob: Obligation, today: date, phase_records: dict[str, ObligationRecord]
+) -> None:
     phase = state.phase
     exempted = ob.exempted
     record = ObligationRecord(
@@ -667,7 +670,7 @@ def _create(state: CaseState, ob: Obligation, today: date) -> None:
         phase=phase,
     )
     state.obligations[ob.id] = record
-    _phase_records(state)[ob.id] = record
+    phase_records[ob.id] = record
     if exempted:
         _lock(state, ob, today)
         kind, summary = TimelineKind.OBLIGATION_EXEMPTED, f"{ob.title} not required: {ob.reason}"
