@@ -52,7 +52,7 @@ from domain.case.obligations import PENDING, mark_met, note
 from domain.case.operations import OperationalSettings, load_operational_settings
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases import phase_for
-from domain.case.rules_view import RuleView
+from domain.case.rules_view import RuleView, window_regimes
 from domain.rulebook import Rulebook
 
 __all__ = [
@@ -564,17 +564,11 @@ def _change_phase(state: CaseState, transition: Transition, rulebook: Rulebook) 
 
 def _note_regimes(state: CaseState, rulebook: Rulebook, view: RuleView, today: date) -> None:
     window = view.window
-    if window.since < today and state.regimes:
-        return  # regimes only change at a rule boundary, and none was crossed
-    shared = window.shared
-    regimes = shared.regimes
-    if regimes is None:  # the same for the whole window: it ends at the next boundary
-        if state.reform is not None:
-            regimes = (state.reform,)
-        else:
-            trials = rulebook.trials_in_scope(state.municipality, state.target_group, today)
-            regimes = (rulebook.standard_regime(today), *(f"TRIAL:{t}" for t in trials))
-        shared.regimes = regimes
+    memo = state.memo
+    if memo.regimes_noted_in is window:
+        return  # regimes change only with the rule window (a boundary, a new target group)
+    memo.regimes_noted_in = window
+    regimes = window_regimes(window, rulebook, state)
     if regimes == state.regimes:
         return
     if state.regimes:

@@ -249,6 +249,8 @@ class EngineMemo:
     """The phase's obligations at the last full step, with the rule window they were
     computed under; valid until the case changes (see `engine.advance`)."""
 
+    regimes_noted_in: Any = None
+    """The rule window whose regimes `CaseState.regimes` was last compared with."""
     phase_records: dict[str, ObligationRecord] | None = None
     """The current phase's obligation records, in step with `CaseState.obligations`: only
     these can be open, and a long case has many more. None until first needed."""
@@ -262,6 +264,7 @@ class EngineMemo:
         """Every answer computed again, down to the rules (for reference runs)."""
         self.forget_changes()
         self.rulebook_hash = self.rules_window = self.phase_records = None
+        self.regimes_noted_in = None
 
     def wakeup_under(self, content_hash: str) -> tuple[date | None] | None:
         """The cached next wake-up if it was computed with these rules, else None."""

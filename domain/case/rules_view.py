@@ -21,7 +21,14 @@ from domain.case.model import (
 )
 from domain.rulebook import Resolution, ResolutionContext, Rulebook, RuleNotInForce
 
-__all__ = ["Duty", "RuleView", "forget_shared_answers", "make_obligation"]
+__all__ = [
+    "Duty",
+    "RuleView",
+    "forget_shared_answers",
+    "make_obligation",
+    "regimes_in_force",
+    "window_regimes",
+]
 
 T = TypeVar("T")
 
@@ -106,9 +113,9 @@ def rules_window(rulebook: Rulebook, state: CaseState, on: date) -> RulesWindow:
     # as time passes, and any change can change an answer.
     key = (state.target_group, state.reform, rulebook.content_hash)
     memo = state.memo
-    window = memo.rules_window
-    if isinstance(window, RulesWindow) and window.covers(key, state.facts, on):
-        return window
+    last = memo.rules_window
+    if isinstance(last, RulesWindow) and last.covers(key, state.facts, on):
+        return last
     until = rulebook.next_boundary(state.municipality, state.target_group, on)
     # The period between two boundaries is named by its end: every day in it gets the same
     # answers (resolution is by dated segments, and a boundary ends every segment).
@@ -116,8 +123,63 @@ def rules_window(rulebook: Rulebook, state: CaseState, on: date) -> RulesWindow:
     window = RulesWindow(
         key=key, facts=dict(state.facts), since=on, until=until, shared=shared_answers(context)
     )
+    if (
+        isinstance(last, RulesWindow)
+        and last.derived
+        and last.key == key
+        and last.facts == state.facts
+        and _same_answers(last, window, rulebook, state, on)
+    ):
+        # Only the period changed, and nothing in it answers differently: what the phases
+        # derived from the answers holds in the new period too.
+        window.derived = dict(last.derived)
     memo.rules_window = window
     return window
+
+
+def regimes_in_force(rulebook: Rulebook, state: CaseState, on: date) -> tuple[str, ...]:
+    """Standard law and the trials in scope for the case (or its what-if reform)."""
+    if state.reform is not None:
+        return (state.reform,)
+    trials = rulebook.trials_in_scope(state.municipality, state.target_group, on)
+    return (rulebook.standard_regime(on), *(f"TRIAL:{t}" for t in trials))
+
+
+def window_regimes(window: RulesWindow, rulebook: Rulebook, state: CaseState) -> tuple[str, ...]:
+    """The regimes in force in a window: the same on each of its days, worked out once."""
+    regimes = window.shared.regimes
+    if regimes is None:
+        regimes = window.shared.regimes = regimes_in_force(rulebook, state, window.since)
+    return regimes
+
+
+def _same_answers(
+    last: RulesWindow, window: RulesWindow, rulebook: Rulebook, state: CaseState, on: date
+) -> bool:
+    """Every rule answered in `last` answers the same in `window`, under the same regimes
+    (so exemption decisions stand or fall alike: see `RuleView.duty`)."""
+    if window_regimes(last, rulebook, state) != window_regimes(window, rulebook, state):
+        return False
+    answers = window.shared.answers
+    context: ResolutionContext | None = None
+    for rule_id, answer in last.shared.answers.items():
+        now = answers.get(rule_id)
+        if now is None:
+            if context is None:
+                context = ResolutionContext(
+                    municipality=state.municipality,
+                    target_group=state.target_group,
+                    on=on,
+                    facts=state.facts,
+                    reform=state.reform,
+                )
+            try:
+                now = answers[rule_id] = rulebook.resolve(rule_id, context)
+            except RuleNotInForce:
+                return False
+        if now is not answer:  # resolution hands out one object per dated segment
+            return False
+    return True
 
 
 _MISSING = object()
@@ -163,7 +225,9 @@ class RuleView:
         `key` must name every input `build` reads besides the rules (phase data, dates, the
         obligation's number), and its first item the part it is, unique across phases. A
         missing input gives a stale obligation: the phase tests compare every step with a
-        fresh computation, which has no window to reuse."""
+        fresh computation, which has no window to reuse. `build` reads the rules only
+        through this view's answers (`resolve`, `value`, `duty`, `anchor`), never `on`: a
+        part is carried into the next period when every answer there is the same."""
         derived = self.window.derived
         value = derived.get(key, _MISSING)
         if value is _MISSING:

@@ -27,6 +27,7 @@ from domain.case.scenario import (
     sliced,
 )
 from domain.rulebook import Rulebook
+from tests.bench.bench_engine import year_scenario
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 
@@ -193,3 +194,69 @@ def test_the_shared_rule_answers_are_bounded(
     for case in range(5):
         rules_view.shared_answers(("context", case))
         assert len(rules_view._SHARED) <= 2
+
+
+def test_a_phase_change_reported_days_late_notes_the_regimes_of_the_new_phase(
+    rulebook: Rulebook,
+) -> None:
+    """Trials are scoped by target group, so entering jobafklaring changes the trials in
+    scope even when the decision reaches the case after its effective date."""
+    scenario = load_scenario(SCENARIOS[0].with_name("jammerbugt_fk2c_fk2a_across_2020.yaml"))
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    on_time = run_scenario(scenario.model_copy(update={"until": None}), rulebook).state
+
+    state = engine.open_case(scenario.case, rules)
+    for event in scenario.events[:-1]:
+        reported = event.effective_date + timedelta(days=3 if event.type == "decision_made" else 0)
+        engine.advance(state, rules, reported)
+        engine.handle_event(state, event, rules, reported)
+
+    assert state.phase is on_time.phase
+    assert state.regimes == on_time.regimes
+    assert "TRIAL:FK-2.a.1" in state.regimes
+
+
+def _run_to(scenario: Scenario, rules: Rulebook, day: date) -> CaseState:
+    state = engine.open_case(scenario.case, rules)
+    for event in scenario.events:
+        if event.effective_date > day:
+            break
+        engine.advance(state, rules, event.effective_date)
+        engine.handle_event(state, event, rules, event.effective_date)
+    engine.advance(state, rules, day)
+    return state
+
+
+def test_derived_parts_are_carried_into_a_period_where_every_answer_is_the_same(
+    rulebook: Rulebook,
+) -> None:
+    """Thisted's ressourceforløb rules answer alike before and after 2020-04-01 (another
+    rule's boundary), but not across 2020-01-01, where the standard regime changes."""
+    scenario = year_scenario(300)  # a ressourceforløb from 2019-10-22 (bench case 300)
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    state = _run_to(scenario, rules, date(2019, 12, 31))
+    before_2020 = state.memo.rules_window
+    assert state.phase.value == "ressourceforloeb" and before_2020.derived
+
+    engine.advance(state, rules, date(2020, 1, 1))
+    new_year = state.memo.rules_window
+    assert new_year is not before_2020
+    assert not set(map(id, new_year.derived.values())) & set(map(id, before_2020.derived.values()))
+
+    engine.advance(state, rules, date(2020, 4, 1))
+    april = state.memo.rules_window
+    assert april is not new_year and april.since == date(2020, 4, 1)
+    assert all(april.derived[key] is part for key, part in new_year.derived.items())
+
+
+@pytest.mark.parametrize("case", [0, 300, 599])
+def test_cases_crossing_boundaries_tell_the_same_story_as_looking_every_day(
+    case: int, rulebook: Rulebook
+) -> None:
+    scenario = year_scenario(case)
+    fast = run_scenario(scenario, rulebook)
+    reference = run_scenario_every_day(scenario, rulebook)
+    assert fast.refusals == reference.refusals == []
+    assert fast.state.timeline == reference.state.timeline
+    assert fast.state.obligations == reference.state.obligations
+    assert fast.state.regimes == reference.state.regimes
