@@ -260,7 +260,12 @@ def handle_event(
         transition = phase.apply(state, event, view)
     if transition is not None:
         _change_phase(state, transition, rulebook)
-    advance(state, rulebook, today)
+        advance(state, rulebook, today)
+    elif view.on == state.today and state.facts == view.window.facts:
+        # Same day, same phase, same facts: the view that validated the event still holds.
+        _step(state, rulebook, today, view)
+    else:
+        advance(state, rulebook, today)
     receipt = EventReceipt(
         event_id=event.event_id,
         event_type=event.type,
@@ -291,7 +296,12 @@ def advance(state: CaseState, rulebook: Rulebook, today: date) -> None:
     if state.phase is PhaseName.CLOSED:
         state.today = today
         return
-    view = RuleView(rulebook, state, today)
+    _step(state, rulebook, today, RuleView(rulebook, state, today))
+
+
+def _step(state: CaseState, rulebook: Rulebook, today: date, view: RuleView) -> None:
+    """A full step on `today` with the case's rule view for that day."""
+    memo = state.memo
     _note_regimes(state, rulebook, view, today)
     obligations = _phase_obligations(state, view, memo)
     _reconcile(state, obligations, today)
