@@ -40,7 +40,10 @@ def add_months(start: date, months: int) -> date:
     """Same day of the month `months` later, clamped to the month's end (31 Jan -> 28/29 Feb)."""
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    day = start.day
+    if day > 28:  # every month has 28 days; only later days may need clamping
+        day = min(day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
 
 
 def add_years(start: date, years: int) -> date:
