@@ -304,9 +304,9 @@ def _step(state: CaseState, rulebook: Rulebook, today: date, view: RuleView) -> 
     memo = state.memo
     _note_regimes(state, rulebook, view, today)
     obligations = _phase_obligations(state, view, memo)
-    _reconcile(state, obligations, today)
+    due_change = _reconcile(state, obligations, today)
     state.today = today
-    memo.next_wakeup = (_next_wakeup(state, rulebook, view, obligations),)
+    memo.next_wakeup = (_next_wakeup(state, view, due_change),)
     memo.rulebook_hash = rulebook.content_hash
 
 
@@ -388,31 +388,26 @@ def next_wakeup(state: CaseState, rulebook: Rulebook) -> date | None:
     cached = state.memo.wakeup_under(rulebook.content_hash)
     if cached is not None:
         return cached[0]
-    view = RuleView(rulebook, state, state.today)
-    return _next_wakeup(state, rulebook, view, phase_for(state.phase).obligations(state, view))
+    # Rare (a case read back without its memo): the answer a step on the case's own day
+    # gives, worked out on a copy so that asking changes nothing.
+    twin = probe(state)
+    _step(twin, rulebook, twin.today, RuleView(rulebook, twin, twin.today))
+    cached = twin.memo.next_wakeup
+    assert cached is not None  # a step always leaves its answer
+    return cached[0]
 
 
-def _next_wakeup(
-    state: CaseState, rulebook: Rulebook, view: RuleView, obligations: list[Obligation]
-) -> date | None:
-    if state.closed:
+def _next_wakeup(state: CaseState, view: RuleView, due_change: date | None) -> date | None:
+    """The earliest of: the step's own `due_change` (an obligation opens or a deadline is
+    missed), a day the phase asks to be woken, the rule window's end."""
+    if state.phase is PhaseName.CLOSED:
         return None
     today = state.today
     candidates = [d for d in phase_for(state.phase).wakeups(state, view) if d > today]
     if view.window.until is not None:
         candidates.append(view.window.until)
-    last_due: date | None = None  # the earliest deadline still to come: missed the day after
-    for record in _phase_records(state).values():
-        due = record.due_on
-        if (
-            record.status is ObligationStatus.OPEN
-            and due >= today
-            and (last_due is None or due < last_due)
-        ):
-            last_due = due
-    if last_due is not None:
-        candidates.append(day_after(last_due))
-    candidates += [ob.opens_on for ob in obligations if ob.opens_on > today]
+    if due_change is not None:
+        candidates.append(due_change)
     return min(candidates) if candidates else None
 
 
@@ -598,11 +593,17 @@ def _note_regimes(state: CaseState, rulebook: Rulebook, view: RuleView, today: d
     state.regimes = regimes
 
 
-def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> None:
+def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> date | None:
+    """Bring the phase's records in line with its obligations on `today`. Returns the next
+    day on which they change with time alone: an obligation opens, or the earliest open
+    deadline is missed (the day after it)."""
     records = _phase_records(state)
     current: set[str] = set()
+    opens: date | None = None
     for ob in obligations:
         if ob.opens_on > today:
+            if opens is None or ob.opens_on < opens:
+                opens = ob.opens_on
             continue
         current.add(ob.id)
         record = state.obligations.get(ob.id)
@@ -626,6 +627,7 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
         elif record.status is ObligationStatus.EXEMPTED and not ob.exempted:
             del state.obligations[ob.id]
             _create(state, ob, today, records)
+    due: date | None = None
     for record in records.values():
         if record.status is not ObligationStatus.OPEN:
             continue
@@ -652,6 +654,12 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
                 f"{record.title} missed (due {record.due_on.isoformat()})",
                 phase=record.phase,
             )
+        elif due is None or record.due_on < due:
+            due = record.due_on
+    missed = None if due is None else day_after(due)
+    if opens is None or (missed is not None and missed < opens):
+        return missed
+    return opens
 
 
 def _create(
