@@ -260,3 +260,18 @@ def test_cases_crossing_boundaries_tell_the_same_story_as_looking_every_day(
     assert fast.state.timeline == reference.state.timeline
     assert fast.state.obligations == reference.state.obligations
     assert fast.state.regimes == reference.state.regimes
+
+
+def test_the_wakeup_of_a_case_without_its_memo_is_the_same_and_asking_changes_nothing(
+    rulebook: Rulebook,
+) -> None:
+    scenario = _year(SCENARIOS[0].with_name("thisted_sdp_standard_to_jaf.yaml"))
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    state = _run_to(scenario, rules, scenario.events[3].effective_date)
+    remembered = engine.next_wakeup(state, rules)
+    assert remembered is not None
+    state.memo.forget_everything()  # as when a case is read back from JSON
+    before = state.model_dump()
+
+    assert engine.next_wakeup(state, rules) == remembered
+    assert state.model_dump() == before
