@@ -35,6 +35,7 @@ from domain.case.events import (
 from domain.case.facts import accepts, declared_fact
 from domain.case.identifiers import check_reference, quoted
 from domain.case.model import (
+    CLOSED,
     ActionReceipt,
     CaseState,
     EngineMemo,
@@ -43,12 +44,19 @@ from domain.case.model import (
     FactValue,
     Obligation,
     ObligationRecord,
-    ObligationStatus,
     PhaseName,
     TimelineEntry,
     TimelineKind,
 )
-from domain.case.obligations import PENDING, mark_met, note
+from domain.case.obligations import (
+    EXEMPTED,
+    MISSED,
+    OPEN,
+    PENDING,
+    WITHDRAWN,
+    mark_met,
+    note,
+)
 from domain.case.operations import OperationalSettings, load_operational_settings
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases import phase_for
@@ -293,7 +301,7 @@ def advance(state: CaseState, rulebook: Rulebook, today: date) -> None:
         if wake is None or today < wake:
             state.today = today
             return
-    if state.phase is PhaseName.CLOSED:
+    if state.phase is CLOSED:
         state.today = today
         return
     _step(state, rulebook, today, RuleView(rulebook, state, today))
@@ -400,7 +408,7 @@ def next_wakeup(state: CaseState, rulebook: Rulebook) -> date | None:
 def _next_wakeup(state: CaseState, view: RuleView, due_change: date | None) -> date | None:
     """The earliest of: the step's own `due_change` (an obligation opens or a deadline is
     missed), a day the phase asks to be woken, the rule window's end."""
-    if state.phase is PhaseName.CLOSED:
+    if state.phase is CLOSED:
         return None
     today = state.today
     candidates = [d for d in phase_for(state.phase).wakeups(state, view) if d > today]
@@ -522,8 +530,8 @@ def _change_phase(state: CaseState, transition: Transition, rulebook: Rulebook) 
     old = state.phase
     on = transition.on
     for record in _phase_records(state).values():
-        if record.status is ObligationStatus.OPEN:
-            record.status = ObligationStatus.WITHDRAWN
+        if record.status is OPEN:
+            record.status = WITHDRAWN
             note(
                 state,
                 on,
@@ -541,7 +549,7 @@ def _change_phase(state: CaseState, transition: Transition, rulebook: Rulebook) 
     state.phase_history.append((transition.to, on))
     state.phase_data = {}
     state.facts.update(transition.facts)
-    if transition.to is PhaseName.CLOSED:
+    if transition.to is CLOSED:
         state.timeline.append(
             TimelineEntry(
                 on=on,
@@ -610,7 +618,7 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
         if record is None:
             _create(state, ob, today, records)
             continue
-        if record.status is ObligationStatus.OPEN:
+        if record.status is OPEN:
             if ob.exempted:
                 _exempt(state, record, ob, today)
             elif ob.due_on != record.due_on or ob.regime != record.regime:
@@ -624,15 +632,15 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
                     f"{ob.title} now due {ob.due_on.isoformat()}: {ob.reason}",
                     phase=state.phase,
                 )
-        elif record.status is ObligationStatus.EXEMPTED and not ob.exempted:
+        elif record.status is EXEMPTED and not ob.exempted:
             del state.obligations[ob.id]
             _create(state, ob, today, records)
     due: date | None = None
     for record in records.values():
-        if record.status is not ObligationStatus.OPEN:
+        if record.status is not OPEN:
             continue
         if record.id not in current:
-            record.status = ObligationStatus.WITHDRAWN
+            record.status = WITHDRAWN
             if record.id in state.pending_actions:
                 state.pending_actions.remove(record.id)
             note(
@@ -644,7 +652,7 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
                 phase=record.phase,
             )
         elif record.due_on < today:
-            record.status = ObligationStatus.MISSED
+            record.status = MISSED
             record.missed_on = day_after(record.due_on)
             note(
                 state,
@@ -671,7 +679,7 @@ def _create(
         id=ob.id,
         kind=ob.kind,
         title=ob.title,
-        status=ObligationStatus.EXEMPTED if exempted else ObligationStatus.OPEN,
+        status=EXEMPTED if exempted else OPEN,
         created_on=today,
         due_on=ob.due_on,
         regime=ob.regime,
@@ -705,7 +713,7 @@ def _create(
 
 
 def _exempt(state: CaseState, record: ObligationRecord, ob: Obligation, today: date) -> None:
-    record.status = ObligationStatus.EXEMPTED
+    record.status = EXEMPTED
     record.regime, record.citations, record.reason = ob.regime, ob.citations, ob.reason
     if record.id in state.pending_actions:
         state.pending_actions.remove(record.id)

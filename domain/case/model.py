@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "CLOSED",
     "ActionKind",
     "ActionReceipt",
     "ActionRequest",
@@ -78,6 +79,10 @@ class PhaseName(StrEnum):
     MIKROLAAN_STARTUP = "mikrolaan_startup"
     IVAERKSAETTERI = "ivaerksaetteri"
     CLOSED = "closed"
+
+
+CLOSED = PhaseName.CLOSED
+"""Bound once: tested on every step (an enum member read through its class is slow)."""
 
 
 class ObligationKind(StrEnum):
@@ -317,7 +322,7 @@ class CaseState(BaseModel):
 
     @property
     def closed(self) -> bool:
-        return self.phase is PhaseName.CLOSED
+        return self.phase is CLOSED
 
     def open_obligations(self) -> list[ObligationRecord]:
         return sorted(

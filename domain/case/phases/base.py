@@ -18,6 +18,7 @@ from domain.case.model import (
     ObligationStatus,
     PhaseName,
 )
+from domain.case.obligations import MET
 from domain.case.phase import EventRefused
 from domain.case.rules_view import RuleView, make_obligation
 from domain.rulebook import Resolution
@@ -67,7 +68,7 @@ def status_of(state: CaseState, obligation_id: str) -> ObligationStatus | None:
 
 def met_on(state: CaseState, obligation_id: str) -> date | None:
     record = state.obligations.get(obligation_id)
-    if record is None or record.status is not ObligationStatus.MET:
+    if record is None or record.status is not MET:
         return None
     return record.met_on
 
