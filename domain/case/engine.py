@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from copy import copy, deepcopy
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -212,20 +213,19 @@ def probe(state: CaseState) -> CaseState:
     deep copy (tens of milliseconds on a long case): the timeline entries and event
     receipts, which `advance` never changes, are shared.
     """
-    twin = state.model_copy(
-        update={
-            "obligations": {k: copy(r) for k, r in state.obligations.items()},
-            "timeline": list(state.timeline),
-            "pending_actions": list(state.pending_actions),
-            "exemption_locks": dict(state.exemption_locks),
-            "facts": dict(state.facts),
-            "phase_data": deepcopy(state.phase_data),
-        }
+    twin = replace(
+        state,
+        obligations={k: copy(r) for k, r in state.obligations.items()},
+        timeline=list(state.timeline),
+        pending_actions=list(state.pending_actions),
+        exemption_locks=dict(state.exemption_locks),
+        facts=dict(state.facts),
+        phase_data=deepcopy(state.phase_data),
     )
     # The wake-up is shared; the rule window (with the parts phases derived) is not. Its
     # rule answers are shared by all cases in the same rule context anyway.
     memo = state.memo
-    twin._memo = EngineMemo(next_wakeup=memo.next_wakeup, rulebook_hash=memo.rulebook_hash)
+    twin.memo = EngineMemo(next_wakeup=memo.next_wakeup, rulebook_hash=memo.rulebook_hash)
     return twin
 
 

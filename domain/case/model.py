@@ -8,20 +8,20 @@ number, and facts are booleans, counts and dates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    PrivateAttr,
     StrictBool,
     StrictFloat,
     StrictInt,
+    TypeAdapter,
 )
 
 __all__ = [
@@ -97,11 +97,12 @@ class ObligationKind(StrEnum):
     SURVEY = "survey"
 
 
-# The records a case writes (obligation records, timeline lines, receipts, locks) are plain
-# slotted dataclasses, not pydantic models: the core writes about a hundred of them per
-# case-year and updates records in place, and a pydantic model costs three times as much
-# to build and several times as much to update. Pydantic still validates and serialises
-# them as fields of `CaseState`, so their JSON is unchanged; only the core builds them.
+# The case and the records it writes (obligation records, timeline lines, receipts, locks)
+# are plain dataclasses, not pydantic models: the core writes about a hundred records per
+# case-year, updates them in place and reads the case's fields thousands of times, and a
+# pydantic model costs several times as much for each. Pydantic still validates and
+# serialises them wherever a case crosses a boundary (`CaseState.load`/`dump`, the
+# workflow's input), with the same JSON; only the core builds them.
 
 
 class ObligationStatus(StrEnum):
@@ -276,8 +277,14 @@ class EngineMemo:
         return self.next_wakeup if self.rulebook_hash == content_hash else None
 
 
-class CaseState(BaseModel):
-    """Everything the core knows about one case."""
+@dataclass(kw_only=True)
+class CaseState:
+    """Everything the core knows about one case.
+
+    A plain dataclass, validated and serialised by pydantic wherever it crosses a boundary
+    (the workflow's input, `load`/`dump` here). The core reads and writes its fields
+    thousands of times per case-year, and a pydantic model's attribute access (it has a
+    `__getattr__` hook) and assignment cost several times as much."""
 
     case_id: str
     municipality: str
@@ -287,38 +294,29 @@ class CaseState(BaseModel):
     opened_on: date
     today: date
     """The last date the core processed; the case's clock never goes backwards."""
-    facts: dict[str, FactValue] = Field(default_factory=dict)
-    phase_data: dict[str, PhaseValue] = Field(default_factory=dict)
+    facts: dict[str, FactValue] = field(default_factory=dict)
+    phase_data: dict[str, PhaseValue] = field(default_factory=dict)
     """Phase-specific working data (category, chosen documentation, end dates, ...)."""
-    phase_history: list[tuple[PhaseName, date]] = Field(default_factory=list)
-    obligations: dict[str, ObligationRecord] = Field(default_factory=dict)
-    pending_actions: list[str] = Field(default_factory=list)
+    phase_history: list[tuple[PhaseName, date]] = field(default_factory=list)
+    obligations: dict[str, ObligationRecord] = field(default_factory=dict)
+    pending_actions: list[str] = field(default_factory=list)
     """Obligation ids whose action has not been performed yet (the shell runs them)."""
-    exemption_locks: dict[str, ExemptionLock] = Field(default_factory=dict)
+    exemption_locks: dict[str, ExemptionLock] = field(default_factory=dict)
     regimes: tuple[str, ...] = ()
-    events: dict[str, EventReceipt] = Field(default_factory=dict)
-    timeline: list[TimelineEntry] = Field(default_factory=list)
+    events: dict[str, EventReceipt] = field(default_factory=dict)
+    timeline: list[TimelineEntry] = field(default_factory=list)
     rulebook_hash: str | None = None
     """Content hash of the rules the case was last evaluated with (recorded in history)."""
-    settings: dict[str, int] = Field(default_factory=dict)
+    settings: dict[str, int] = field(default_factory=dict)
     """Operational practice (see domain/case/operations.py); not law."""
     reform: str | None = None
     """A named hypothetical reform (what-if runs only); None under the law in force."""
 
-    _memo: EngineMemo = PrivateAttr(default_factory=EngineMemo)
-    """The engine's reusable answers (not serialised). One private attribute, read once per
-    step: pydantic's private-attribute access is a Python-level fallback and showed up in
-    the pure core's profile."""
-
-    @property
-    def memo(self) -> EngineMemo:
-        """The engine's reusable answers, read straight from pydantic's private storage (a
-        plain private-attribute read goes through `BaseModel.__getattr__`, measurably slower
-        on the pure core's hot path)."""
-        private = self.__pydantic_private__
-        assert private is not None  # always set: `_memo` has a default factory
-        memo: EngineMemo = private["_memo"]
-        return memo
+    def __post_init__(self) -> None:
+        # Not a field: never serialised or compared. Pydantic calls this when it builds a
+        # case from JSON, and `dataclasses.replace` when it copies one.
+        self.memo = EngineMemo()
+        """The engine's reusable answers."""
 
     @property
     def closed(self) -> bool:
@@ -329,3 +327,22 @@ class CaseState(BaseModel):
             (o for o in self.obligations.values() if o.status is ObligationStatus.OPEN),
             key=lambda o: (o.due_on, o.id),
         )
+
+    def dump(self, *, mode: Literal["json", "python"] = "python", **options: Any) -> Any:
+        """As pydantic dumps it (`mode="json"` for JSON-ready values)."""
+        return _CASE_STATE.dump_python(self, mode=mode, **options)
+
+    def dump_json(self) -> bytes:
+        return _CASE_STATE.dump_json(self)
+
+    @classmethod
+    def load(cls, data: Any) -> CaseState:
+        """Validated from dumped data; a `ValidationError` names the bad field."""
+        return _CASE_STATE.validate_python(data)
+
+    @classmethod
+    def load_json(cls, raw: str | bytes) -> CaseState:
+        return _CASE_STATE.validate_json(raw)
+
+
+_CASE_STATE: TypeAdapter[CaseState] = TypeAdapter(CaseState)

@@ -54,13 +54,13 @@ class CaseDriver:
     def refused(self, on: date, type: str, **fields: Any) -> engine.EventRefused:
         """Send an event that must be refused; assert the state did not change."""
         self.until(on)
-        before = self.state.model_dump()
+        before = self.state.dump()
         event = make_event(on, type, event_id=f"r{len(self.state.timeline):03d}", **fields)
         with pytest.raises(engine.EventRefused) as refused:
             engine.validate_event(self.state, event, self.rules, on)
         with pytest.raises(engine.EventRefused):
             engine.handle_event(self.state, event, self.rules, on)
-        assert self.state.model_dump() == before
+        assert self.state.dump() == before
         return refused.value
 
     def obligation(self, obligation_id: str) -> ObligationRecord:

@@ -58,12 +58,12 @@ def test_a_day_before_the_next_wakeup_only_moves_the_clock(rulebook: Rulebook) -
     state = engine.open_case(scenario.case, rules)
     wake = engine.next_wakeup(state, rules)
     assert wake is not None and wake > state.today + ONE_DAY
-    before = state.model_dump(exclude={"today"})
+    before = state.dump(exclude={"today"})
 
     engine.advance(state, rules, wake - ONE_DAY)
 
     assert state.today == wake - ONE_DAY
-    assert state.model_dump(exclude={"today"}) == before
+    assert state.dump(exclude={"today"}) == before
 
 
 def test_a_wakeup_cached_for_other_rules_is_not_reused(
@@ -271,7 +271,7 @@ def test_the_wakeup_of_a_case_without_its_memo_is_the_same_and_asking_changes_no
     remembered = engine.next_wakeup(state, rules)
     assert remembered is not None
     state.memo.forget_everything()  # as when a case is read back from JSON
-    before = state.model_dump()
+    before = state.dump()
 
     assert engine.next_wakeup(state, rules) == remembered
-    assert state.model_dump() == before
+    assert state.dump() == before
