@@ -162,7 +162,8 @@ def _same_answers(
         return False
     answers = window.shared.answers
     context: ResolutionContext | None = None
-    for rule_id, answer in last.shared.answers.items():
+    # A snapshot: other cases (workflows on other worker threads) may add answers meanwhile.
+    for rule_id, answer in tuple(last.shared.answers.items()):
         now = answers.get(rule_id)
         if now is None:
             if context is None:
