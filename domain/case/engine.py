@@ -693,23 +693,13 @@ def _create(
     phase_records[ob.id] = record
     if exempted:
         _lock(state, ob, today)
-        kind, summary = TimelineKind.OBLIGATION_EXEMPTED, f"{ob.title} not required: {ob.reason}"
-    else:
-        kind = TimelineKind.OBLIGATION_CREATED
-        summary = f"{ob.title} due {ob.due_on.isoformat()}: {ob.reason}"
-        if ob.action is not None:
-            state.pending_actions.append(ob.id)
-    state.timeline.append(
-        TimelineEntry(
-            on=today,
-            kind=kind,
-            subject=ob.id,
-            summary=summary,
-            regime=ob.regime,
-            citations=ob.citations,
-            phase=phase,
-        )
-    )
+        summary = f"{ob.title} not required: {ob.reason}"
+        note(state, today, TimelineKind.OBLIGATION_EXEMPTED, ob, summary, phase=phase)
+        return
+    summary = f"{ob.title} due {ob.due_on.isoformat()}: {ob.reason}"
+    note(state, today, TimelineKind.OBLIGATION_CREATED, ob, summary, phase=phase)
+    if ob.action is not None:
+        state.pending_actions.append(ob.id)
 
 
 def _exempt(state: CaseState, record: ObligationRecord, ob: Obligation, today: date) -> None:
