@@ -41,7 +41,10 @@ def _year(path: Path) -> Scenario:
 def test_waking_only_at_wakeups_tells_the_same_story_as_looking_every_day(
     path: Path, rulebook: Rulebook
 ) -> None:
-    scenario = _year(path)
+    _assert_same_story_as_every_day(_year(path), rulebook)
+
+
+def _assert_same_story_as_every_day(scenario: Scenario, rulebook: Rulebook) -> list[str]:
     fast = run_scenario(scenario, rulebook)
     reference = run_scenario_every_day(scenario, rulebook)
     assert fast.refusals == reference.refusals
@@ -50,6 +53,7 @@ def test_waking_only_at_wakeups_tells_the_same_story_as_looking_every_day(
     assert fast_state.obligations == reference_state.obligations
     assert fast_state.regimes == reference_state.regimes
     assert fast_state.phase_data == reference_state.phase_data
+    return fast.refusals
 
 
 def test_a_day_before_the_next_wakeup_only_moves_the_clock(rulebook: Rulebook) -> None:
@@ -253,13 +257,7 @@ def test_derived_parts_are_carried_into_a_period_where_every_answer_is_the_same(
 def test_cases_crossing_boundaries_tell_the_same_story_as_looking_every_day(
     case: int, rulebook: Rulebook
 ) -> None:
-    scenario = year_scenario(case)
-    fast = run_scenario(scenario, rulebook)
-    reference = run_scenario_every_day(scenario, rulebook)
-    assert fast.refusals == reference.refusals == []
-    assert fast.state.timeline == reference.state.timeline
-    assert fast.state.obligations == reference.state.obligations
-    assert fast.state.regimes == reference.state.regimes
+    assert _assert_same_story_as_every_day(year_scenario(case), rulebook) == []
 
 
 def test_the_wakeup_of_a_case_without_its_memo_is_the_same_and_asking_changes_nothing(
@@ -275,3 +273,21 @@ def test_the_wakeup_of_a_case_without_its_memo_is_the_same_and_asking_changes_no
 
     assert engine.next_wakeup(state, rules) == remembered
     assert state.dump() == before
+
+
+def test_cases_in_other_municipalities_never_share_rule_answers(rulebook: Rulebook) -> None:
+    """With the whole rulebook (one content hash for every municipality) two municipalities
+    with the same next boundary must still get their own answers and regimes."""
+    start = _year(SCENARIOS[0].with_name("thisted_sdp_standard_to_jaf.yaml")).case
+    cases = {
+        municipality: engine.open_case(
+            start.model_copy(update={"municipality": municipality}), rulebook
+        )
+        for municipality in ("jammerbugt", "thisted")
+    }
+    jammerbugt, thisted = cases["jammerbugt"], cases["thisted"]
+    assert jammerbugt.memo.rules_window.until == thisted.memo.rules_window.until
+    assert jammerbugt.memo.rules_window.shared is not thisted.memo.rules_window.shared
+    for case in cases.values():
+        assert case.regimes == rules_view.regimes_in_force(rulebook, case, case.today)
+    assert jammerbugt.regimes != thisted.regimes
