@@ -132,7 +132,7 @@ class ActionRequest(BaseModel):
     capacity_per_meeting: int | None = None
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(slots=True)
 class ActionReceipt:
     """The outside world's answer to an action: an id and, for bookings, the meeting date."""
 
@@ -214,7 +214,7 @@ class TimelineKind(StrEnum):
     CASE_CLOSED = "case_closed"
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(slots=True)
 class TimelineEntry:
     """One line of a case's story, with the legal basis and the regime behind it. Written
     once and never changed (`engine.probe` shares the entries between copies)."""
@@ -228,7 +228,7 @@ class TimelineEntry:
     phase: PhaseName | None = None
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(slots=True)
 class EventReceipt:
     """The first answer given to an event id, returned again for a repeated id."""
 

@@ -49,17 +49,11 @@ def note(
     phase: PhaseName | None,
 ) -> None:
     """Add a timeline line about an obligation, with its legal basis and regime."""
-    state.timeline.append(
-        TimelineEntry(
-            on=on,
-            kind=kind,
-            subject=item.id,
-            summary=summary,
-            regime=item.regime,
-            citations=item.citations,
-            phase=phase,
-        )
-    )
+    # Positional (on, kind, subject, summary, regime, citations, phase): called with
+    # keywords, a class first packs them into a dict (CPython 3.11), and this runs for
+    # most lines of every timeline.
+    entry = TimelineEntry(on, kind, item.id, summary, item.regime, item.citations, phase)
+    state.timeline.append(entry)
 
 
 def mark_met(state: CaseState, record: ObligationRecord, on: date) -> None:

@@ -370,16 +370,18 @@ def make_obligation(
 ) -> Obligation:
     """An obligation whose regime and citations come from the rule answers it rests on."""
     regime, citations = _why(basis)
+    # Positional, in field order: called with keywords, a class first packs them into a
+    # dict (CPython 3.11), and phases make several obligations on every step.
     return Obligation(
-        id=obligation_id,
-        kind=kind,
-        title=title,
-        opens_on=opens_on,
-        due_on=due_on,
-        regime=regime,
-        citations=citations,
-        reason=reason,
-        action=action,
-        met_by=met_by,
-        exempted=exempted,
+        obligation_id,
+        kind,
+        title,
+        opens_on,
+        due_on,
+        regime,
+        citations,
+        reason,
+        action,
+        met_by,
+        exempted,
     )

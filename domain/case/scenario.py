@@ -90,7 +90,7 @@ def load_scenario(path: Path) -> Scenario:
 
 def simulated_receipt(obligation_id: str, on: date) -> ActionReceipt:
     """What the scenario runner pretends the outside world answered."""
-    return ActionReceipt(reference=f"sim-{obligation_id}", performed_on=on)
+    return ActionReceipt(f"sim-{obligation_id}", on)  # reference, performed on
 
 
 _SLICED: dict[tuple[str, str], Rulebook] = {}
