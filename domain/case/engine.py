@@ -121,7 +121,7 @@ def open_case(start: CaseStart, rulebook: Rulebook) -> CaseState:
         opened_on=start.opened_on,
         today=start.opened_on,
         reform=start.reform,
-        settings=dict(start.settings or load_operational_settings()),
+        settings=(start.settings or load_operational_settings()).model_dump(),
         phase_history=[(start.phase, start.opened_on)],
     )
     _check_facts(rulebook, start.facts, allowed_sources=None)
