@@ -57,6 +57,10 @@ __all__ = ["EVENT_REFUSED", "CaseWorkflow"]
 
 EVENT_REFUSED = "EventRefused"
 CLOCK_PINNED_TO_RUN_START = "clock-pinned-to-run-start"
+REGIMES_FOLLOW_RULE_WINDOW = "regimes-follow-rule-window"
+"""Runs recorded before it compared regimes only on a rule window's first day (a phase
+change reported after its effective date kept the old phase's regimes until the next
+boundary); they replay that way."""
 """Patch id: simulated calendars are pinned to the run's start event, not its first task."""
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 _ACTIVITY_RETRY = RetryPolicy(
@@ -93,6 +97,9 @@ class CaseWorkflow:
     async def run(self, input: CaseWorkflowInput) -> CaseWorkflowResult:
         clock = input.clock
         self._clock = clock.pinned(_first_instant()) if clock.needs_pinning else clock
+        # Asked in the run's first activation, before anything is awaited: a patch marker
+        # must meet its `patched` call at the same point on every replay.
+        regimes_follow_rule_window = workflow.patched(REGIMES_FOLLOW_RULE_WINDOW)
         municipality = input.state.municipality if input.state else _required(input).municipality
         rule_slice = await workflow.execute_local_activity(
             LOAD_RULE_SLICE,
@@ -110,6 +117,7 @@ class CaseWorkflow:
             except EventRefused as error:
                 raise _refusal(error) from None
         self._state = state
+        state.memo.regimes_on_window_start_only = not regimes_follow_rule_window
         engine.note_rulebook(state, rules.content_hash, self._today())
         started_in = state.phase
 

@@ -225,7 +225,11 @@ def probe(state: CaseState) -> CaseState:
     # The wake-up is shared; the rule window (with the parts phases derived) is not. Its
     # rule answers are shared by all cases in the same rule context anyway.
     memo = state.memo
-    twin.memo = EngineMemo(next_wakeup=memo.next_wakeup, rulebook_hash=memo.rulebook_hash)
+    twin.memo = EngineMemo(
+        next_wakeup=memo.next_wakeup,
+        rulebook_hash=memo.rulebook_hash,
+        regimes_on_window_start_only=memo.regimes_on_window_start_only,
+    )
     return twin
 
 
@@ -578,7 +582,10 @@ def _change_phase(state: CaseState, transition: Transition, rulebook: Rulebook) 
 def _note_regimes(state: CaseState, rulebook: Rulebook, view: RuleView, today: date) -> None:
     window = view.window
     memo = state.memo
-    if memo.regimes_noted_in is window:
+    if memo.regimes_on_window_start_only:
+        if window.since < today and state.regimes:
+            return
+    elif memo.regimes_noted_in is window:
         return  # regimes change only with the rule window (a boundary, a new target group)
     memo.regimes_noted_in = window
     regimes = window_regimes(window, rulebook, state)

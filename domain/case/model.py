@@ -257,6 +257,10 @@ class EngineMemo:
 
     regimes_noted_in: Any = None
     """The rule window whose regimes `CaseState.regimes` was last compared with."""
+    regimes_on_window_start_only: bool = False
+    """Compare regimes only on a rule window's first day, as the engine did before a
+    back-dated phase change was seen to skip them. A workflow replaying a run recorded
+    then sets it, so the replay issues the same commands; never set otherwise."""
     phase_records: dict[str, ObligationRecord] | None = None
     """The current phase's obligation records, in step with `CaseState.obligations`: only
     these can be open, and a long case has many more. None until first needed."""

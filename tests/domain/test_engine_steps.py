@@ -200,24 +200,44 @@ def test_the_shared_rule_answers_are_bounded(
         assert len(rules_view._SHARED) <= 2
 
 
+def _jaf_granted_three_days_late(rulebook: Rulebook, *, replaying_old_run: bool) -> CaseState:
+    scenario = load_scenario(SCENARIOS[0].with_name("jammerbugt_fk2c_fk2a_across_2020.yaml"))
+    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    state = engine.open_case(scenario.case, rules)
+    state.memo.regimes_on_window_start_only = replaying_old_run
+    for event in scenario.events[:-1]:
+        reported = event.effective_date + timedelta(days=3 if event.type == "decision_made" else 0)
+        engine.advance(state, rules, reported)
+        engine.handle_event(state, event, rules, reported)
+    return state
+
+
 def test_a_phase_change_reported_days_late_notes_the_regimes_of_the_new_phase(
     rulebook: Rulebook,
 ) -> None:
     """Trials are scoped by target group, so entering jobafklaring changes the trials in
     scope even when the decision reaches the case after its effective date."""
     scenario = load_scenario(SCENARIOS[0].with_name("jammerbugt_fk2c_fk2a_across_2020.yaml"))
-    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
     on_time = run_scenario(scenario.model_copy(update={"until": None}), rulebook).state
 
-    state = engine.open_case(scenario.case, rules)
-    for event in scenario.events[:-1]:
-        reported = event.effective_date + timedelta(days=3 if event.type == "decision_made" else 0)
-        engine.advance(state, rules, reported)
-        engine.handle_event(state, event, rules, reported)
+    state = _jaf_granted_three_days_late(rulebook, replaying_old_run=False)
 
     assert state.phase is on_time.phase
     assert state.regimes == on_time.regimes
     assert "TRIAL:FK-2.a.1" in state.regimes
+
+
+def test_a_workflow_replaying_an_old_run_keeps_the_regimes_it_recorded(
+    rulebook: Rulebook,
+) -> None:
+    """Runs recorded before the fix compared regimes only on a window's first day; their
+    replay must issue the same search-attribute updates (see REGIMES_FOLLOW_RULE_WINDOW)."""
+    fixed = _jaf_granted_three_days_late(rulebook, replaying_old_run=False)
+    old = _jaf_granted_three_days_late(rulebook, replaying_old_run=True)
+
+    assert old.phase is fixed.phase
+    assert "TRIAL:FK-2.a.1" not in old.regimes
+    assert old.regimes != fixed.regimes
 
 
 def _run_to(scenario: Scenario, rules: Rulebook, day: date) -> CaseState:
