@@ -8,6 +8,7 @@ continues as new at every phase change) are written next to this file.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import tempfile
@@ -47,7 +48,9 @@ async def histories_of(client: Client, workflow_id: str) -> list[str]:
     return result
 
 
-async def main() -> None:
+async def main(names: tuple[str, ...] = RECORDED, tag: str = "") -> None:
+    """Record `names`; a `tag` keeps older histories of the same scenario (their files are
+    `<name>.run<i>.json`, the new ones `<name>.<tag>.run<i>.json`) so both keep replaying."""
     env = await WorkflowEnvironment.start_time_skipping_v2(
         ts_config=TimeSkippingConfig(enabled=False),
         dev_server_existing_path=str(resolve_temporal_bin(CaseflowConfig())),
@@ -59,7 +62,7 @@ async def main() -> None:
             async with new_worker(
                 env.client, CaseWorkflow, activities=case_activities(Path(data_dir))
             ) as worker:
-                for name in RECORDED:
+                for name in names:
                     scenario = load_scenario(SCENARIOS / f"{name}.yaml")
                     started = await start_case(env.client, scenario, worker.task_queue)
                     handle = case_handle(env.client, started.id)
@@ -67,7 +70,8 @@ async def main() -> None:
                     assert scenario.until is not None
                     await move_to(env, handle, scenario.until)
                     for index, history in enumerate(await histories_of(env.client, started.id)):
-                        path = HERE / f"{name}.run{index}.json"
+                        stem = f"{name}.{tag}" if tag else name
+                        path = HERE / f"{stem}.run{index}.json"
                         path.write_text(json.dumps(json.loads(history), indent=1) + "\n")
                         print(f"wrote {path.relative_to(HERE.parent.parent)}")
     finally:
@@ -75,4 +79,8 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("names", nargs="*", default=list(RECORDED), help="scenario names")
+    parser.add_argument("--tag", default="", help="keep older histories: <name>.<tag>.run<i>")
+    args = parser.parse_args()
+    asyncio.run(main(tuple(args.names), args.tag))
