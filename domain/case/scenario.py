@@ -37,6 +37,7 @@ __all__ = [
     "Scenario",
     "ScenarioResult",
     "load_scenario",
+    "rules_for",
     "run_scenario",
     "run_scenario_every_day",
     "simulated_receipt",
@@ -142,8 +143,13 @@ def run_scenario_every_day(scenario: Scenario, rulebook: Rulebook) -> ScenarioRe
     return ScenarioResult(scenario=scenario.name, state=state, refusals=refusals)
 
 
+def rules_for(scenario: Scenario, rulebook: Rulebook) -> Rulebook:
+    """The slice of the rules the scenario's case runs on, as its workflow gets it."""
+    return sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+
+
 def _open(scenario: Scenario, rulebook: Rulebook) -> tuple[CaseState, Rulebook]:
-    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     engine.note_rulebook(state, rules.content_hash, state.today)
     _perform(state)

@@ -22,9 +22,9 @@ from domain.case.rules_view import RuleView
 from domain.case.scenario import (
     Scenario,
     load_scenario,
+    rules_for,
     run_scenario,
     run_scenario_every_day,
-    sliced,
 )
 from domain.rulebook import Rulebook
 from tests.bench.bench_engine import year_scenario
@@ -58,7 +58,7 @@ def _assert_same_story_as_every_day(scenario: Scenario, rulebook: Rulebook) -> l
 
 def test_a_day_before_the_next_wakeup_only_moves_the_clock(rulebook: Rulebook) -> None:
     scenario = _year(SCENARIOS[0])
-    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     wake = engine.next_wakeup(state, rules)
     assert wake is not None and wake > state.today + ONE_DAY
@@ -74,7 +74,7 @@ def test_a_wakeup_cached_for_other_rules_is_not_reused(
     rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scenario = _year(SCENARIOS[0])
-    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     state.memo.rulebook_hash = "computed-with-other-rules"
     steps: list[date] = []
@@ -107,7 +107,7 @@ def test_a_wakeup_reuses_the_obligations_until_an_event_comes(
     rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scenario = _year(SCENARIOS[0])
-    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     engine.handle_event(state, scenario.events[0], rules, scenario.events[0].effective_date)
     calls = _counting_obligations(monkeypatch, phase_for(state.phase))
@@ -128,7 +128,7 @@ def test_a_phase_that_changes_between_events_is_asked_again_at_every_wakeup(
     rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scenario = _year(SCENARIOS[0])
-    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     engine.handle_event(state, scenario.events[0], rules, scenario.events[0].effective_date)
     phase = phase_for(state.phase)
@@ -143,7 +143,7 @@ def test_a_phase_that_changes_between_events_is_asked_again_at_every_wakeup(
 
 def test_a_probe_never_shares_cached_rule_answers_with_the_case(rulebook: Rulebook) -> None:
     scenario = _year(SCENARIOS[0])
-    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     window = state.memo.rules_window
     copy = engine.probe(state)
@@ -177,7 +177,7 @@ def test_an_event_line_names_what_the_event_says_and_skips_what_it_leaves_out(
 
 def test_cases_in_the_same_rule_context_share_their_rule_answers(rulebook: Rulebook) -> None:
     scenario = _year(SCENARIOS[0])
-    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    rules = rules_for(scenario, rulebook)
     first = engine.open_case(scenario.case, rules)
     second = engine.open_case(scenario.case.model_copy(update={"case_id": "SIM-OTHER"}), rules)
     assert second.memo.rules_window is not first.memo.rules_window
@@ -202,7 +202,7 @@ def test_the_shared_rule_answers_are_bounded(
 
 def _jaf_granted_three_days_late(rulebook: Rulebook, *, replaying_old_run: bool) -> CaseState:
     scenario = load_scenario(SCENARIOS[0].with_name("jammerbugt_fk2c_fk2a_across_2020.yaml"))
-    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     state.memo.regimes_on_window_start_only = replaying_old_run
     for event in scenario.events[:-1]:
@@ -257,7 +257,7 @@ def test_derived_parts_are_carried_into_a_period_where_every_answer_is_the_same(
     """Thisted's ressourceforløb rules answer alike before and after 2020-04-01 (another
     rule's boundary), but not across 2020-01-01, where the standard regime changes."""
     scenario = year_scenario(300)  # a ressourceforløb from 2019-10-22 (bench case 300)
-    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    rules = rules_for(scenario, rulebook)
     state = _run_to(scenario, rules, date(2019, 12, 31))
     before_2020 = state.memo.rules_window
     assert state.phase.value == "ressourceforloeb" and before_2020.derived
@@ -284,7 +284,7 @@ def test_the_wakeup_of_a_case_without_its_memo_is_the_same_and_asking_changes_no
     rulebook: Rulebook,
 ) -> None:
     scenario = _year(SCENARIOS[0].with_name("thisted_sdp_standard_to_jaf.yaml"))
-    rules = sliced(rulebook, rulebook.municipality(scenario.case.municipality).id)
+    rules = rules_for(scenario, rulebook)
     state = _run_to(scenario, rules, scenario.events[3].effective_date)
     remembered = engine.next_wakeup(state, rules)
     assert remembered is not None

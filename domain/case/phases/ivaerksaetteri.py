@@ -28,9 +28,9 @@ from domain.case.obligations import meet_obligation
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import as_date, check_decision, refuse_screening
 from domain.case.phases.mikrolaan.common import close
-from domain.case.phases.trial_gate import require_trial
+from domain.case.phases.trial_gate import require_case_trial
 from domain.case.rules_view import RuleView, make_obligation
-from domain.rulebook import Resolution, TrialStatus
+from domain.rulebook import Resolution
 
 __all__ = ["IvaerksaetteriPhase"]
 
@@ -54,7 +54,9 @@ class IvaerksaetteriPhase:
     decisions = frozenset({PASSED, REJECTED, PLAN_MADE, CVR, NOT_VIABLE})
 
     def enter(self, state: CaseState, view: RuleView, transition: Transition) -> None:
-        status = self._gate(view, transition.on, "referral to graduate entrepreneurship")
+        status = require_case_trial(
+            view, TRIAL, transition.on, "referral to graduate entrepreneurship"
+        )
         if state.facts.get(GRADUATE) is not True:
             raise EventRefused(
                 "facts",
@@ -63,17 +65,6 @@ class IvaerksaetteriPhase:
                 f"({'; '.join(status.citations)})",
             )
         state.phase_data = {"stage": SCREENING, "course_started_on": None}
-
-    def _gate(self, view: RuleView, on: date, what: str) -> TrialStatus:
-        state = view.state
-        return require_trial(
-            view.rulebook,
-            TRIAL,
-            municipality=state.municipality,
-            target_group=state.target_group,
-            on=on,
-            what=what,
-        )
 
     def validate(self, state: CaseState, event: CaseEvent, view: RuleView) -> None:
         refuse_screening(self.name, event)
@@ -88,7 +79,9 @@ class IvaerksaetteriPhase:
         if event.decision == PASSED:
             # Working on the idea instead of seeking work rests on the trial: it must be in
             # force that day.
-            self._gate(view, event.effective_date, "starting the Innovativ Vækst course")
+            require_case_trial(
+                view, TRIAL, event.effective_date, "starting the Innovativ Vækst course"
+            )
 
     def apply(self, state: CaseState, event: CaseEvent, view: RuleView) -> Transition | None:
         if not isinstance(event, DecisionMade):

@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import date
 
 from domain.case.phase import EventRefused
+from domain.case.rules_view import RuleView
 from domain.rulebook import Rulebook, TrialStatus
 
-__all__ = ["require_trial", "trial_refusal"]
+__all__ = ["require_case_trial", "require_trial", "trial_refusal"]
 
 # Which event field a caseworker must look at, by the way the trial does not apply.
 _FIELD = {
@@ -50,6 +51,19 @@ def require_trial(
     if not status.in_force:
         raise trial_refusal(rulebook, status, what)
     return status
+
+
+def require_case_trial(view: RuleView, trial_id: str, on: date, what: str) -> TrialStatus:
+    """`require_trial` for the case the view belongs to (its municipality and target group)."""
+    state = view.state
+    return require_trial(
+        view.rulebook,
+        trial_id,
+        municipality=state.municipality,
+        target_group=state.target_group,
+        on=on,
+        what=what,
+    )
 
 
 def _municipality_names(rulebook: Rulebook, trial_id: str) -> str:

@@ -20,7 +20,7 @@ from domain.case.model import (
 from domain.case.obligations import PENDING
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import as_date
-from domain.case.phases.trial_gate import require_trial
+from domain.case.phases.trial_gate import require_case_trial
 from domain.case.rules_view import RuleView, make_obligation
 from domain.rulebook import Resolution, TrialStatus
 
@@ -56,15 +56,7 @@ CARRIED = ("course_started_on", "seat", "amount_dkk", "loan_kind", "startup_star
 
 def gate(view: RuleView, on: date, what: str) -> TrialStatus:
     """FK-1.a must be in force for the case on `on`, or `what` is refused with its reason."""
-    state = view.state
-    return require_trial(
-        view.rulebook,
-        TRIAL,
-        municipality=state.municipality,
-        target_group=state.target_group,
-        on=on,
-        what=what,
-    )
+    return require_case_trial(view, TRIAL, on, what)
 
 
 def check_eligible_group(view: RuleView, what: str) -> None:
