@@ -7,13 +7,13 @@ STAMP := $(VENV)/.installed
 # Extra flags for `make up`, e.g. make up ARGS="--grpc-port 7300 --ui-port 8300"
 ARGS ?=
 
-.PHONY: up worker gateway test lint typecheck unit temporal e2e bench clean
+.PHONY: up worker gateway test lint typecheck unit temporal e2e bench clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "caseflow needs Python 3.11+; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 up: $(STAMP)
@@ -50,3 +50,16 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# Re-resolve the dependency ranges in pyproject.toml into constraints.txt, in a scratch venv
+# so that nothing installed by hand leaks into the lock. Run on purpose, review the diff.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# The resolved dependency set that make and .ci/run install from (pip -c)."; \
+	  echo "# Refresh on purpose with 'make lock' after changing pyproject.toml, and commit the result."; \
+	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v -E '^(setuptools|wheel)=='; \
+	} > constraints.txt
+	rm -rf .lock-venv
