@@ -5,28 +5,30 @@ Rust logs once forwarded by `workers.telemetry`) are stdlib loggers; they reach 
 renderer through `structlog.stdlib.ProcessorFormatter` and its `foreign_pre_chain`, so a
 process emits one format only.
 
-Personal data: we log case ids and workflow ids, never CPR numbers or health details. The
-`redact_cpr` processor is a safety net for mistakes, not a licence to log payloads.
+Personal data and secrets: we log case ids and workflow ids, never CPR numbers, health
+details, tokens or request bodies. Two safety nets stand under that rule, for every logger
+and every level, as the last steps before rendering:
+
+- exceptions are rendered without frame locals (a local may hold the bearer token, the raw
+  body, the citizen's record); file, line, function and the exception's message remain;
+- `redact_secrets` scrubs every key and string of the event, the rendered traceback
+  included (`workers.redaction`: tokens, Authorization headers, bodies, CPR-shaped text).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import sys
-from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import TextIO
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 from temporalio import activity, workflow
 
 from workers.config import LogFormat
+from workers.redaction import CPR_MASK, scrub
 
-# Danish CPR: DDMMYY-SSSS with a real day and month, with or without the dash. The date
-# check keeps ten-digit timestamps and counters from being masked.
-_CPR = re.compile(r"\b(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}\b")
-CPR_MASK = "<cpr-redacted>"
+__all__ = ["CPR_MASK", "configure_logging", "get_logger", "redact_secrets", "use_json"]
 
 # The only stdlib `extra` keys copied into events. Temporal's adapters put workflow and
 # activity ids there; anything else a library attaches (e.g. whole Info objects) stays out.
@@ -35,19 +37,17 @@ _EXTRA_KEYS = ("temporal_workflow", "temporal_activity")
 _configured = False
 
 
-def _redact(value: Any) -> Any:
-    if isinstance(value, str):
-        return _CPR.sub(CPR_MASK, value)
-    if isinstance(value, Mapping):
-        return {key: _redact(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redact(item) for item in value]
-    return value
+# JSON: structured tracebacks, but never the frames' locals (structlog's default shows them).
+_dict_tracebacks = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+)
 
 
-def redact_cpr(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
-    """Mask anything shaped like a CPR number in every string of the event."""
-    return {key: _redact(value) for key, value in event_dict.items()}
+def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """Drop secret-named keys and mask tokens, auth headers and CPR-shaped text everywhere
+    in the event (nested values and the rendered exception included)."""
+    scrubbed: EventDict = scrub(dict(event_dict))
+    return scrubbed
 
 
 def _shared_processors() -> list[Processor]:
@@ -88,18 +88,21 @@ def configure_logging(
         return
     stream = stream or sys.stdout
     as_json = use_json(log_format, stream)
+    # The exception is rendered to data first (without locals), so the scrubber sees the
+    # messages of the whole chain; the console renderer then only prints text it was given.
     renderer: Processor = (
         structlog.processors.JSONRenderer()
         if as_json
-        else structlog.dev.ConsoleRenderer(colors=stream.isatty())
+        else structlog.dev.ConsoleRenderer(
+            colors=stream.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     )
     final: list[Processor] = [
         structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-        redact_cpr,
+        _dict_tracebacks if as_json else structlog.processors.format_exc_info,
+        redact_secrets,
+        renderer,
     ]
-    if as_json:
-        final.append(structlog.processors.dict_tracebacks)
-    final.append(renderer)
 
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_shared_processors(),

@@ -3,21 +3,31 @@
 `init_runtime` is the single place that decides where metrics, Core logs and spans go, in
 the spirit of samples-python's `init_runtime_with_telemetry()`. Clients built by
 `workers.temporal_client.connect` take the returned runtime.
+
+Spans leave the process through `RedactingSpanExporter`, which scrubs span names, attributes,
+event attributes (a recorded exception's message and stack trace) and status descriptions
+with the same rules as the logs (`workers.redaction`). Core's forwarded logs go through the
+stdlib logging chain of `workers.logging_setup`, and are scrubbed there.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     ConsoleSpanExporter,
     SimpleSpanProcessor,
+    SpanExporter,
+    SpanExportResult,
 )
+from opentelemetry.trace import Status
 from temporalio.runtime import (
     LogForwardingConfig,
     LoggingConfig,
@@ -28,8 +38,59 @@ from temporalio.runtime import (
 )
 
 from workers.config import CaseflowConfig, OtelExporter
+from workers.redaction import scrub, scrub_text
 
 _tracer_provider: TracerProvider | None = None
+
+
+def _attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+    # OTel attribute values are primitives or sequences of them; keep sequences as tuples.
+    cleaned: dict[str, Any] = {}
+    for key, value in (scrub(dict(attributes or {}))).items():
+        cleaned[key] = tuple(value) if isinstance(value, list) else value
+    return cleaned
+
+
+def redacted_span(span: ReadableSpan) -> ReadableSpan:
+    """A copy of `span` with every name, attribute, event and status text scrubbed."""
+    status = span.status
+    if status.description:
+        status = Status(status.status_code, scrub_text(status.description))
+    events: Sequence[Event] = [
+        Event(scrub_text(e.name), _attributes(e.attributes), timestamp=e.timestamp)
+        for e in span.events
+    ]
+    return ReadableSpan(
+        name=scrub_text(span.name),
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=_attributes(span.attributes),
+        events=events,
+        links=span.links,
+        kind=span.kind,
+        status=status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+class RedactingSpanExporter(SpanExporter):
+    """Wraps the real exporter: what leaves the process is scrubbed, whoever set it
+    (our code, Temporal's TracingInterceptor, a library's instrumentation)."""
+
+    def __init__(self, exporter: SpanExporter) -> None:
+        self.exporter = exporter
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self.exporter.export([redacted_span(span) for span in spans])
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.exporter.force_flush(timeout_millis)
 
 
 def metrics_bind_address(config: CaseflowConfig) -> str | None:
@@ -72,9 +133,13 @@ def init_tracing(config: CaseflowConfig, *, service_name: str = "caseflow") -> T
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
     if config.otel_exporter is OtelExporter.CONSOLE:
         # Simple (synchronous) processor: console output is for humans watching locally.
-        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        provider.add_span_processor(
+            SimpleSpanProcessor(RedactingSpanExporter(ConsoleSpanExporter()))
+        )
     elif config.otel_exporter is OtelExporter.OTLP:
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(config.otel_endpoint)))
+        provider.add_span_processor(
+            BatchSpanProcessor(RedactingSpanExporter(OTLPSpanExporter(config.otel_endpoint)))
+        )
     trace.set_tracer_provider(provider)
     _tracer_provider = provider
     return provider
