@@ -57,11 +57,11 @@ __all__ = ["EVENT_REFUSED", "CaseWorkflow"]
 
 EVENT_REFUSED = "EventRefused"
 CLOCK_PINNED_TO_RUN_START = "clock-pinned-to-run-start"
-REGIMES_FOLLOW_RULE_WINDOW = "regimes-follow-rule-window"
-"""Runs recorded before it compared regimes only on a rule window's first day (a phase
-change reported after its effective date kept the old phase's regimes until the next
-boundary); they replay that way."""
 """Patch id: simulated calendars are pinned to the run's start event, not its first task."""
+REGIMES_FOLLOW_RULE_WINDOW = "regimes-follow-rule-window"
+"""Patch id: regimes follow every rule window. Runs recorded before it compared regimes
+only on a rule window's first day (a phase change reported after its effective date kept
+the old phase's regimes until the next boundary); they replay that way."""
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 _ACTIVITY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=10),
