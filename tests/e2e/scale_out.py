@@ -42,7 +42,7 @@ RETRY_FOR = 120.0
 """Seconds a client keeps retrying one call across gateways before it counts as lost."""
 
 
-def _events(case: str) -> list[dict[str, Any]]:
+def events_of(case: str) -> list[dict[str, Any]]:
     """One case's events, all on the opening day of its simulated calendar: a screening
     (which makes the case request a certificate and book a meeting) and assessments."""
     screened = {"type": "screened", "event_id": f"{case}-screened", "category": 2}
@@ -238,7 +238,7 @@ async def drive(fleet: Fleet, outcome: Outcome, concurrency: int = 10) -> Outcom
         if started is None or started.status_code not in {200, 201, 202, 409}:
             outcome.unanswered.append(f"{case}: start {started and started.status_code}")
             return
-        for event in _events(case):
+        for event in events_of(case):
             answer = await client.call(
                 f"/v1/cases/{MUNICIPALITY}/{case}/events", event, start=False
             )
@@ -284,8 +284,8 @@ async def check(fleet: Fleet, outcome: Outcome) -> list[str]:
                 continue
             timeline = answer.json()
             applied = sum(1 for e in timeline["entries"] if e["kind"] == "event")
-            if applied != len(_events(case)):
-                problems.append(f"{case}: {applied} events applied, {len(_events(case))} sent")
+            if applied != len(events_of(case)):
+                problems.append(f"{case}: {applied} events applied, {len(events_of(case))} sent")
             performed.update(
                 (timeline["workflow_id"], e["subject"])
                 for e in timeline["entries"]
