@@ -213,20 +213,34 @@ _LAYERS = (
 )
 
 
-def where_time_goes(profile: cProfile.Profile, wall: float, events: int) -> None:
+def _layer(filename: str, name: str) -> str:
+    if filename == "~":  # C functions: named by what they belong to
+        if "poll" in name or "select" in name:
+            return "idle: waiting on Temporal + worker"
+        if "pydantic" in name:
+            return "pydantic validation/serialisation"
+        return "C builtins (json, hashing, crypto, ...)"
+    return next((n for n, keys in _LAYERS if any(k in filename for k in keys)), "other Python")
+
+
+def where_time_goes(profile: cProfile.Profile, wall: float, cpu: float, events: int) -> None:
     stats = pstats.Stats(profile)
     own: Counter[str] = Counter()
-    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        layer = next((n for n, keys in _LAYERS if any(k in filename for k in keys)), "other")
-        own[layer] += tottime
-    cpu = sum(own.values())
+    top: Counter[str] = Counter()
+    for (filename, line, name), row in stats.stats.items():  # type: ignore[attr-defined]
+        tottime = row[2]
+        own[_layer(filename, name)] += tottime
+        top[f"{Path(filename).name}:{line} {name}"] += tottime
+    total = sum(own.values())
     print(
         f"\nwhere the time goes ({events} sequential events, in-process gateway: "
-        f"{wall / events * 1000:.1f} ms each, of which {cpu / events * 1000:.1f} ms CPU in "
-        "this process; the rest is waiting on Temporal and the worker)"
+        f"{wall / events * 1000:.1f} ms each, {cpu / events * 1000:.1f} ms CPU of this process)"
     )
     for layer, seconds in own.most_common():
-        print(f"  {layer:<38} {seconds / events * 1000:6.2f} ms/event  {seconds / cpu:5.1%}")
+        print(f"  {layer:<40} {seconds / events * 1000:6.2f} ms/event  {seconds / total:5.1%}")
+    print("  top functions by own time:")
+    for function, seconds in top.most_common(8):
+        print(f"    {seconds / events * 1000:6.2f} ms/event  {function[:90]}")
 
 
 async def profile_gateway(
@@ -254,7 +268,7 @@ async def profile_gateway(
                 http, f"/v1/cases/thisted/{cases[0]}/events", event(5000 + n, cases[0]), statuses
             )
         profile = cProfile.Profile()
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), time.process_time()
         profile.enable()
         for n in range(events):
             case = cases[n % len(cases)]
@@ -263,8 +277,8 @@ async def profile_gateway(
             )
             assert answer.status_code == 200, answer.text
         profile.disable()
-        wall = time.perf_counter() - began
-    where_time_goes(profile, wall, events)
+        wall, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+    where_time_goes(profile, wall, cpu, events)
 
 
 async def bench(
@@ -298,9 +312,15 @@ async def bench(
                 f"opened {len(starts)} cases concurrently in {opening:.1f} s: "
                 f"{dict(start_codes)} (after Retry-After retries)"
             )
-            if set(start_codes) - {200, 201}:
+            starts_ok = not set(start_codes) - {200, 201}
+            if not starts_ok:
                 print("FAIL: a concurrent start was not answered with the case")
-                return 1
+            # Whatever the starts answered, both arms need every case loaded before timing.
+            for c in gateway_cases + direct_cases:
+                for _ in range(300):
+                    if (await http.get(f"/v1/cases/thisted/{c}")).status_code == 200:
+                        break
+                    await asyncio.sleep(0.2)
             receipts: list[str] = []
 
             async def via_gateway(case: str, n: int) -> None:
@@ -348,16 +368,24 @@ async def bench(
             interval = clients / rate
             print(f"\npaced ({clients} clients, {rate:.0f} events/s in total, {paced} each)")
             ratios: list[float] = []
+            achieved: list[float] = []
             for r in range(rounds):
                 p95: dict[str, float] = {}
                 for name in ("gateway", "direct") if r % 2 == 0 else ("direct", "gateway"):
                     cases, send = arms[name]
                     lat, secs = await run_clients(cases, paced, send, interval, first=sent)
-                    p95[name] = report(f"r{r} {name}", lat, secs)["p95"]
+                    figures = report(f"r{r} {name}", lat, secs)
+                    p95[name] = figures["p95"]
+                    achieved.append(figures["rate"])
                 sent += paced
                 ratios.append(p95["gateway"] / p95["direct"])
                 print(f"r{r} ratio p95 x{ratios[-1]:.2f}")
             median = statistics.median(ratios)
+            if min(achieved) < 0.9 * rate:
+                print(
+                    f"note      paced rate not reached in every arm (lowest {min(achieved):.1f} "
+                    "events/s): past saturation the ratio compares queues, not the gateway"
+                )
             print(
                 f"ratio     gateway p95 / direct p95: median x{median:.2f}, spread "
                 f"x{min(ratios):.2f}..x{max(ratios):.2f} over {rounds} rounds"
@@ -383,7 +411,7 @@ async def bench(
             print(f"5xx       none but 503+Retry-After: {'PASS' if no_5xx else 'FAIL'}")
             print(f"integrity nothing lost or duplicated: {'PASS' if ok else 'FAIL'}")
         await profile_gateway(data_dir, grpc, token, gateway_cases, 300)
-        return 0 if ok and floor and no_5xx else 1
+        return 0 if ok and floor and no_5xx and starts_ok else 1
     finally:
         stack.terminate()  # SIGTERM: the stack drains and stops its dev server
         try:

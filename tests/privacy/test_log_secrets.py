@@ -63,7 +63,7 @@ class Secrets:
         rng = random.SystemRandom()
         cpr = f"{rng.randint(1, 28):02d}{rng.randint(1, 12):02d}{rng.randint(0, 99):02d}"
         cpr += f"{rng.randint(0, 9999):04d}"
-        return cls(secrets.token_urlsafe(24), cpr, f"bodymarker{secrets.token_hex(6)}")
+        return cls(secrets.token_urlsafe(32), cpr, f"bodymarker{secrets.token_hex(6)}")
 
     @property
     def cpr_dashed(self) -> str:

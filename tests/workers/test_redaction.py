@@ -33,7 +33,7 @@ def test_bearer_tokens_auth_headers_and_query_strings_are_masked() -> None:
 
 
 def test_bare_random_tokens_are_masked_but_ids_and_names_stay_readable() -> None:
-    assert all(scrub_text(secrets.token_urlsafe(32)) == REDACTED for _ in range(200))
+    assert all(scrub_text(secrets.token_urlsafe(32)) == REDACTED for _ in range(50))
     for readable in (
         "case-851-CASE-2024-000123",
         "case-787-Sag2024-Aalborg-01",
