@@ -155,9 +155,16 @@ class Statuses:
 async def post_until_answered(
     http: httpx.AsyncClient, path: str, body: dict[str, Any], statuses: Statuses
 ) -> httpx.Response:
-    """Post; on 503 with Retry-After wait as told and send the same body again."""
+    """Post; on 503 with Retry-After wait as told and send the same body again, and the
+    same on a dropped connection (an idle keep-alive connection the server closed as we
+    reused it): the body carries its own id, so resending is safe."""
     while True:
-        answer = await http.post(path, json=body)
+        try:
+            answer = await http.post(path, json=body)
+        except httpx.TransportError:
+            statuses.counts["connection dropped, resent"] += 1
+            await asyncio.sleep(0.05)
+            continue
         statuses.record(answer)
         if answer.status_code == 503 and "retry-after" in answer.headers:
             await asyncio.sleep(min(float(answer.headers["retry-after"]), RETRY_AFTER_CAP))
