@@ -6,7 +6,6 @@ import base64
 import json
 import os
 import stat
-import time
 from pathlib import Path
 
 import pytest
@@ -216,16 +215,3 @@ def test_bad_key_files_name_the_problem_not_the_contents(tmp_path: Path) -> None
 def test_data_converter_with_codec_encodes_failures() -> None:
     converter = data_converter(EncryptionCodec(KeyRing.generate()))
     assert isinstance(converter.failure_converter, DefaultFailureConverterWithEncodedAttributes)
-
-
-async def test_codec_overhead_per_payload_is_small() -> None:
-    """Measured figure for the report: encode+decode of a 2 KB payload."""
-    codec = EncryptionCodec(KeyRing.generate())
-    payload = plain(os.urandom(2048))
-    rounds = 2000
-    began = time.perf_counter()
-    for _ in range(rounds):
-        await codec.decode(await codec.encode([payload]))
-    per_payload_us = (time.perf_counter() - began) / rounds * 1e6
-    print(f"codec round trip, 2 KB payload: {per_payload_us:.1f} us")
-    assert per_payload_us < 1000

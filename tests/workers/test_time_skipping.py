@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from temporalio import workflow
@@ -41,8 +40,6 @@ async def test_fast_forward_moves_one_workflows_clock_by_weeks(
             SleepsForWeeks.run, 3, id=new_workflow_id("sleepy"), task_queue=worker.task_queue
         )
         started_virtual = await env.get_current_time(handle)
-        wall = time.monotonic()
-
         await env.fast_forward(handle, timedelta(weeks=9))
 
         assert await handle.query(SleepsForWeeks.woken) == 2  # weeks 4 and 8, not yet 12
@@ -53,7 +50,6 @@ async def test_fast_forward_moves_one_workflows_clock_by_weeks(
         await env.fast_forward(handle, timedelta(weeks=4))
         wakeups = await handle.result()
         assert len(wakeups) == 3
-        assert time.monotonic() - wall < 15, "13 virtual weeks should take seconds"
 
 
 async def test_the_case_search_attributes_are_registered(client: Client) -> None:
