@@ -28,6 +28,8 @@ def test_histories_are_committed() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())  # noqa: ASYNC240 - tiny file
-    replayer = Replayer(workflows=[CaseWorkflow, EnrolmentWorkflow], data_converter=data_converter())
+    replayer = Replayer(
+        workflows=[CaseWorkflow, EnrolmentWorkflow], data_converter=data_converter()
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

@@ -16,6 +16,13 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.enrolment_activity import EnrolmentActivities, enrol_in_trial
+from activities.enrolment_models import (
+    EnrolInTrialInput,
+    EnrolmentAnswer,
+    EnrolmentRequest,
+    admission_event,
+    registry_workflow_id,
+)
 from domain.case.engine import CaseStart
 from domain.case.model import PhaseName
 from domain.case.scenario import Scenario
@@ -30,13 +37,6 @@ from tests.workflows.driver import (
     start_case,
 )
 from workflows.case_workflow import EVENT_REFUSED, CaseWorkflow
-from workflows.enrolment_models import (
-    EnrolInTrialInput,
-    EnrolmentAnswer,
-    EnrolmentRequest,
-    admission_event,
-    registry_workflow_id,
-)
 from workflows.enrolment_workflow import EnrolmentWorkflow
 
 D = date

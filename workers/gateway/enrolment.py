@@ -16,6 +16,12 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from activities.enrolment_activity import enrol_in_trial
+from activities.enrolment_models import (
+    EnrolInTrialInput,
+    EnrolmentAnswer,
+    EnrolmentRequest,
+    admission_event,
+)
 from domain.case.identifiers import check_reference
 from domain.case.model import PhaseName
 from workers.gateway.cases import _handle, _refused, _rpc_error, _snapshot, _workflow_id
@@ -25,12 +31,6 @@ from workers.gateway.models import EventAccepted
 from workers.gateway.timeskip import virtual_now
 from workflows.case_models import ReportEventInput
 from workflows.case_workflow import CaseWorkflow
-from workflows.enrolment_models import (
-    EnrolInTrialInput,
-    EnrolmentAnswer,
-    EnrolmentRequest,
-    admission_event,
-)
 
 router = APIRouter(prefix="/v1/cases", tags=["enrolment"])
 
