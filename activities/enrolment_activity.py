@@ -13,11 +13,13 @@ or shards, is in `workflows/enrolment_workflow.py`). The registry is started by 
 batch if it does not run yet (id conflict policy USE_EXISTING, so racing first batches all
 land on one registry).
 
-Only when more than ten processes send at the same moment, or the registry continues as new
-under a batch (the server aborts the update, and it is sent again to the new run), does an
-update fail as busy; it is then sent again, with the same update id, after a short jittered
-pause, within a time budget. The registry, not the caller, decides who gets a seat, and it
-decides idempotently per case, so sending again never changes an outcome.
+Only when more than ten processes send at the same moment (RESOURCE_EXHAUSTED), or the
+registry starts or continues as new under a batch (the server aborts the update:
+UNAVAILABLE), or a connection breaks under load, is an update turned away. The SDK's own
+RPC retry sends it again first; if that gives up, it is sent again here, with the same
+update id, after a short jittered pause, within a time budget. The registry, not the
+caller, decides who gets a seat, and it decides idempotently per case, so sending again
+never changes an outcome.
 
 The Temporal client is injected: the worker's own client by default (the activity runs on
 it), or one given explicitly (tests, the gateway). One batcher serves one client, registry
@@ -61,9 +63,22 @@ from activities.update_batcher import UpdateBatcher
 __all__ = ["ENROL_IN_TRIAL", "EnrolmentActivities", "enrol_in_trial"]
 
 ENROL_IN_TRIAL = "enrol_in_trial"
-_BUSY = (RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.UNAVAILABLE)
-"""Too many updates in flight, or an update aborted (registry starting or continuing as new)."""
-_BUSY_BUDGET_SECONDS = 60.0
+_PERMANENT = frozenset(
+    {
+        RPCStatusCode.INVALID_ARGUMENT,
+        RPCStatusCode.NOT_FOUND,
+        RPCStatusCode.ALREADY_EXISTS,
+        RPCStatusCode.PERMISSION_DENIED,
+        RPCStatusCode.UNAUTHENTICATED,
+        RPCStatusCode.FAILED_PRECONDITION,
+        RPCStatusCode.OUT_OF_RANGE,
+        RPCStatusCode.UNIMPLEMENTED,
+    }
+)
+"""Answers that sending again cannot change. Everything else -- too many updates in flight,
+an update aborted by a continue-as-new, a connection broken under load ("transport error")
+-- is sent again: the update id and the registry's per-case decisions make that safe."""
+_BUSY_BUDGET_SECONDS = 30.0
 """How long one batch keeps being sent while the registry is busy before its callers get
 the error (the gateway answers 503 with Retry-After, an activity is retried by Temporal)."""
 _BUSY_PAUSE_SECONDS = 0.05
@@ -137,7 +152,7 @@ async def _send_batch(
                 raise
             busy: Exception = error
         except RPCError as error:
-            if error.status not in _BUSY:
+            if error.status in _PERMANENT:
                 raise
             busy = error
         attempt += 1

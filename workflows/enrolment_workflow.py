@@ -40,6 +40,13 @@ one step, `enrol_batch`-style updates behind an `UpdateBatcher` keyed by that wo
 Only the key and the decision differ (`_decide` counts places; a limit would sum its
 claims' amounts); contention per citizen is low, but the same path keeps it safe.
 
+Versioning: running registries meet this code with no `workflow.patched`: it only adds an
+update handler, and the continue-as-new threshold moved into the input with the old value
+as its default, so the commands of a run recorded before batching are unchanged
+(tests/replay/enrolment_registry.run0.json replays; `.batched.` is the new design). Deploy
+workers before gateways: a worker without `enrol_batch` rejects it, and the gateway answers
+503 meanwhile.
+
 The cap is resolved from the rulebook slice the run loads through the recorded local
 activity, like a case does, for the request's group and legal date.
 """

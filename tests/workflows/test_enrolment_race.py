@@ -88,12 +88,16 @@ async def race(clients: list[Client], queue: str, tag: str) -> dict[str, list[En
     ids = [f"case-race-{tag}-{n:04d}" for n in range(RACE_SIZE)]
     asks = [(ids[n], clients[n % CALLERS]) for n in range(RACE_SIZE)]
     asks += [(ids[n], clients[(n + 1) % CALLERS]) for n in range(REPEATED)]
-    answers = await asyncio.gather(
-        *(enrol_in_trial(caller, request(case), queue) for case, caller in asks)
+    outcomes = await asyncio.gather(
+        *(enrol_in_trial(caller, request(case), queue) for case, caller in asks),
+        return_exceptions=True,
     )
+    failed = [repr(o)[:200] for o in outcomes if isinstance(o, BaseException)]
+    assert not failed, f"{len(failed)} requests got no answer, e.g. {sorted(set(failed))[:3]}"
     by_case: dict[str, list[EnrolmentAnswer]] = {case: [] for case in ids}
-    for (case, _), answer in zip(asks, answers, strict=True):
-        by_case[case].append(answer)
+    for (case, _), outcome in zip(asks, outcomes, strict=True):
+        assert isinstance(outcome, EnrolmentAnswer)
+        by_case[case].append(outcome)
     return by_case
 
 
