@@ -19,10 +19,13 @@ process keeps at most one update in flight per registry (`activities.update_batc
 what queues up meanwhile is sent as one `enrol_batch` update, decided in order in one
 workflow task. 400 racing requests from one process are five updates; ten processes racing
 at once still fit under the limit, and beyond that (or when an update is aborted by a
-continue-as-new) the caller sends the batch again with the same update id. The single
+continue-as-new, or a connection breaks) the caller sends the batch again with the same
+update id. The single
 `enrol` update stays for callers deployed before batching; both share `_decide`.
 
-Why not the alternatives: signals are not limited in flight, but carry no answer, so each
+Why not the alternatives: a queue that only bounds a process's updates (a semaphore of
+ten) still costs a workflow task per request, and several processes together overrun it
+again; batching makes both small. Signals are not limited in flight, but carry no answer, so each
 caller would poll a query (a worker round trip per poll, hundreds of pollers) or start a
 reply workflow of its own (two more workflow tasks per request); an update answers in the
 same call. Sharding the 80 places over several registries would need rebalancing to keep
