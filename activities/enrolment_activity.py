@@ -1,50 +1,91 @@
-"""Enrol a case in a capped trial: update-with-start on the trial's enrolment registry.
+"""Enrol a case in a capped trial: batched update-with-start on the trial's enrolment registry.
 
 A case workflow cannot call another workflow's update, so the seat is asked for here, in
-an activity: the registry workflow is started if it does not run yet (id conflict policy
-USE_EXISTING, so racing first requests all land on one registry) and its `enrol` update is
-executed in the same call. The answer goes back to the caller, who reports it to the case
-as an event (`workflows.enrolment_models.admission_event`).
+an activity (or by the gateway, through `enrol_in_trial`). The answer goes back to the
+caller, who reports it to the case as an event (`activities.enrolment_models.admission_event`).
 
-Temporal bounds the updates in flight on one workflow (10 by default); when many cases
-enrol at once the server answers RESOURCE_EXHAUSTED and the request is simply sent again
-after a short, jittered pause. The registry, not the caller, decides who gets a seat, so
-retrying never changes the outcome.
+Racing enrolments: each process sends at most one update at a time to a registry
+(`activities.update_batcher`); requests that arrive meanwhile ride the next `enrol_batch`
+update together. Hundreds of racing requests thus cost a handful of updates, and a process
+stays far under Temporal's 10 updates in flight per workflow, so the registry answers all
+of them instead of refusing most with RESOURCE_EXHAUSTED (the design, and why not signals
+or shards, is in `workflows/enrolment_workflow.py`). The registry is started by the first
+batch if it does not run yet (id conflict policy USE_EXISTING, so racing first batches all
+land on one registry).
+
+Only when more than ten processes send at the same moment (RESOURCE_EXHAUSTED), or the
+registry starts or continues as new under a batch (the server aborts the update:
+UNAVAILABLE), or a connection breaks under load, is an update turned away. The SDK's own
+RPC retry sends it again first; if that gives up, it is sent again here, with the same
+update id, after a short jittered pause, within a time budget. The registry, not the
+caller, decides who gets a seat, and it decides idempotently per case, so sending again
+never changes an outcome.
 
 The Temporal client is injected: the worker's own client by default (the activity runs on
-it), or one given explicitly (tests, the gateway).
+it), or one given explicitly (tests, the gateway). One batcher serves one client, registry
+and event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import uuid
+import weakref
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
 from temporalio import activity
-from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows.enrolment_models import (
+from activities.enrolment_models import (
     CAP_RULES,
-    ENROL_UPDATE,
+    ENROL_BATCH_UPDATE,
+    MAX_BATCH,
     REGISTRY_WORKFLOW,
     EnrolInTrialInput,
     EnrolmentAnswer,
+    EnrolmentBatch,
+    EnrolmentBatchAnswer,
     EnrolmentRegistryInput,
+    EnrolmentRequest,
     registry_workflow_id,
 )
+from activities.update_batcher import UpdateBatcher
 
 __all__ = ["ENROL_IN_TRIAL", "EnrolmentActivities", "enrol_in_trial"]
 
 ENROL_IN_TRIAL = "enrol_in_trial"
-_BUSY = (RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.UNAVAILABLE)
-"""Too many updates in flight, or an update aborted while the registry was starting."""
-_BUSY_TRIES = 50
-_BUSY_PAUSE_SECONDS = 0.1
+_PERMANENT = frozenset(
+    {
+        RPCStatusCode.INVALID_ARGUMENT,
+        RPCStatusCode.NOT_FOUND,
+        RPCStatusCode.ALREADY_EXISTS,
+        RPCStatusCode.PERMISSION_DENIED,
+        RPCStatusCode.UNAUTHENTICATED,
+        RPCStatusCode.FAILED_PRECONDITION,
+        RPCStatusCode.OUT_OF_RANGE,
+        RPCStatusCode.UNIMPLEMENTED,
+    }
+)
+"""Answers that sending again cannot change. Everything else -- too many updates in flight,
+an update aborted by a continue-as-new, a connection broken under load ("transport error")
+-- is sent again: the update id and the registry's per-case decisions make that safe."""
+_BUSY_BUDGET_SECONDS = 30.0
+"""How long one batch keeps being sent while the registry is busy before its callers get
+the error (the gateway answers 503 with Retry-After, an activity is retried by Temporal)."""
+_BUSY_PAUSE_SECONDS = 0.05
 _BUSY_PAUSE_CAP_SECONDS = 1.0
+
+_Batchers = dict[tuple[str, str], UpdateBatcher[EnrolmentRequest, EnrolmentAnswer]]
+_batchers: weakref.WeakKeyDictionary[Client, _Batchers] = weakref.WeakKeyDictionary()
 
 
 async def enrol_in_trial(
@@ -57,30 +98,70 @@ async def enrol_in_trial(
     registry = EnrolmentRegistryInput(
         trial_id=input.trial_id, municipality=input.municipality, cap_rule=cap_rule
     )
-    for attempt in range(_BUSY_TRIES):
+    return await _batcher(client, registry, task_queue).submit(input.request)
+
+
+def _batcher(
+    client: Client, registry: EnrolmentRegistryInput, task_queue: str
+) -> UpdateBatcher[EnrolmentRequest, EnrolmentAnswer]:
+    workflow_id = registry_workflow_id(registry.trial_id, registry.municipality)
+    per_client = _batchers.setdefault(client, {})
+    batcher = per_client.get((workflow_id, task_queue))
+    if batcher is None or batcher.loop is not asyncio.get_running_loop():
+
+        async def send(requests: Sequence[EnrolmentRequest]) -> Sequence[EnrolmentAnswer]:
+            return await _send_batch(client, registry, workflow_id, task_queue, requests)
+
+        batcher = UpdateBatcher(send, MAX_BATCH)
+        per_client[(workflow_id, task_queue)] = batcher
+    return batcher
+
+
+async def _send_batch(
+    client: Client,
+    registry: EnrolmentRegistryInput,
+    workflow_id: str,
+    task_queue: str,
+    requests: Sequence[EnrolmentRequest],
+) -> Sequence[EnrolmentAnswer]:
+    # One update id for every attempt: a batch the server accepted before the caller saw
+    # a timeout is answered from that first execution, not decided twice.
+    update_id = f"enrol-batch-{uuid.uuid4()}"
+    deadline = asyncio.get_running_loop().time() + _BUSY_BUDGET_SECONDS
+    attempt = 0
+    while True:
         # A with-start operation is single-use, so each attempt builds its own.
         start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
             REGISTRY_WORKFLOW,
             registry,
-            id=registry_workflow_id(input.trial_id, input.municipality),
+            id=workflow_id,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             task_queue=task_queue,
         )
         try:
-            answer: EnrolmentAnswer = await client.execute_update_with_start_workflow(
-                ENROL_UPDATE,
-                input.request,
+            result: EnrolmentBatchAnswer = await client.execute_update_with_start_workflow(
+                ENROL_BATCH_UPDATE,
+                EnrolmentBatch(requests=tuple(requests)),
+                id=update_id,
                 start_workflow_operation=start,
-                result_type=EnrolmentAnswer,
+                result_type=EnrolmentBatchAnswer,
             )
-        except RPCError as error:
-            if error.status not in _BUSY or attempt + 1 == _BUSY_TRIES:
+            return result.answers
+        except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+            if isinstance(error.__cause__, asyncio.CancelledError):
                 raise
-            pause = min(_BUSY_PAUSE_CAP_SECONDS, _BUSY_PAUSE_SECONDS * 2**attempt)
-            await asyncio.sleep(random.uniform(0, pause))  # noqa: S311 -- jitter only
-            continue
-        return answer
-    raise AssertionError("unreachable: the last attempt returns or raises")
+            busy: Exception = error
+        except RPCError as error:
+            if error.status in _PERMANENT:
+                raise
+            busy = error
+        attempt += 1
+        pause = random.uniform(  # noqa: S311 -- jitter only
+            0, min(_BUSY_PAUSE_CAP_SECONDS, _BUSY_PAUSE_SECONDS * 2**attempt)
+        )
+        if asyncio.get_running_loop().time() + pause > deadline:
+            raise busy
+        await asyncio.sleep(pause)
 
 
 class EnrolmentActivities:

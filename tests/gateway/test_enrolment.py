@@ -6,8 +6,8 @@ import contextlib
 import secrets
 import string
 
+from activities.enrolment_models import registry_workflow_id
 from tests.gateway.conftest import Gateway
-from workflows.enrolment_models import registry_workflow_id
 
 
 def _case_id() -> str:

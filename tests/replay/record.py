@@ -4,6 +4,8 @@ Run it after an *intended* change to the workflow's commands (and say why in the
 never to make a failing replay test pass by accident. Each scenario is driven through the
 real workflow on a throw-away dev server and its histories (one per run: the case
 continues as new at every phase change) are written next to this file.
+`--registry` records the microloan enrolment registry instead: a race of batched
+enrolments through several clients, continuing as new during the race.
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
+from activities.enrolment_activity import enrol_in_trial
+from activities.enrolment_models import (
+    CAP_RULES,
+    REGISTRY_WORKFLOW,
+    EnrolInTrialInput,
+    EnrolmentRegistryInput,
+    EnrolmentRequest,
+    registry_workflow_id,
+)
 from domain.case.scenario import load_scenario
 from tests.helpers import new_worker
 from tests.workflows.driver import case_activities, case_handle, drive, move_to, start_case
@@ -24,6 +35,7 @@ from workers.config import CaseflowConfig
 from workers.devserver import TIME_SKIPPING_FLAGS, resolve_temporal_bin
 from workers.temporal_client import data_converter
 from workflows.case_workflow import CaseWorkflow
+from workflows.enrolment_workflow import EnrolmentWorkflow
 from workflows.search_attributes import dev_server_flags
 
 HERE = Path(__file__).parent
@@ -48,7 +60,48 @@ async def histories_of(client: Client, workflow_id: str) -> list[str]:
     return result
 
 
-async def main(names: tuple[str, ...] = RECORDED, tag: str = "") -> None:
+def write(name: str, tag: str, histories: list[str]) -> None:
+    for index, history in enumerate(histories):
+        stem = f"{name}.{tag}" if tag else name
+        path = HERE / f"{stem}.run{index}.json"
+        path.write_text(json.dumps(json.loads(history), indent=1) + "\n")
+        print(f"wrote {path.relative_to(HERE.parent.parent)}")
+
+
+async def race_registry(env: WorkflowEnvironment, task_queue: str) -> str:
+    """100 enrolments for FK-1.a's 80 places from 4 clients, 10 asked twice, 1 outside the
+    trial; the registry continues as new every 40 requests. Returns its workflow id."""
+    workflow_id = registry_workflow_id("FK-1.a", "aalborg")
+    await env.client.start_workflow(
+        REGISTRY_WORKFLOW,
+        EnrolmentRegistryInput(
+            trial_id="FK-1.a",
+            municipality="aalborg",
+            cap_rule=CAP_RULES["FK-1.a"],
+            requests_per_run=40,
+        ),
+        id=workflow_id,
+        task_queue=task_queue,
+    )
+    target = env.client.service_client.config.target_host
+    clients = [
+        await Client.connect(target, data_converter=env.client.data_converter) for _ in range(4)
+    ]
+
+    def ask(n: int, on: str = "2019-05-01") -> EnrolInTrialInput:
+        request = EnrolmentRequest.model_validate(
+            {"case_workflow_id": f"case-rec-{n:03d}", "target_group": "2.2", "on": on}
+        )
+        return EnrolInTrialInput(trial_id="FK-1.a", municipality="aalborg", request=request)
+
+    asks = [ask(n) for n in range(100)] + [ask(n) for n in range(10)] + [ask(200, "2023-01-01")]
+    await asyncio.gather(
+        *(enrol_in_trial(clients[i % 4], a, task_queue) for i, a in enumerate(asks))
+    )
+    return workflow_id
+
+
+async def main(names: tuple[str, ...] = RECORDED, tag: str = "", registry: bool = False) -> None:
     """Record `names`; a `tag` keeps older histories of the same scenario (their files are
     `<name>.run<i>.json`, the new ones `<name>.<tag>.run<i>.json`) so both keep replaying."""
     env = await WorkflowEnvironment.start_time_skipping_v2(
@@ -60,8 +113,15 @@ async def main(names: tuple[str, ...] = RECORDED, tag: str = "") -> None:
     try:
         with tempfile.TemporaryDirectory() as data_dir:
             async with new_worker(
-                env.client, CaseWorkflow, activities=case_activities(Path(data_dir))
+                env.client,
+                CaseWorkflow,
+                EnrolmentWorkflow,
+                activities=case_activities(Path(data_dir)),
             ) as worker:
+                if registry:
+                    workflow_id = await race_registry(env, worker.task_queue)
+                    write("enrolment_registry", tag, await histories_of(env.client, workflow_id))
+                    return
                 for name in names:
                     scenario = load_scenario(SCENARIOS / f"{name}.yaml")
                     started = await start_case(env.client, scenario, worker.task_queue)
@@ -69,11 +129,7 @@ async def main(names: tuple[str, ...] = RECORDED, tag: str = "") -> None:
                     await drive(env, handle, scenario.events)
                     assert scenario.until is not None
                     await move_to(env, handle, scenario.until)
-                    for index, history in enumerate(await histories_of(env.client, started.id)):
-                        stem = f"{name}.{tag}" if tag else name
-                        path = HERE / f"{stem}.run{index}.json"
-                        path.write_text(json.dumps(json.loads(history), indent=1) + "\n")
-                        print(f"wrote {path.relative_to(HERE.parent.parent)}")
+                    write(name, tag, await histories_of(env.client, started.id))
     finally:
         await env.shutdown()
 
@@ -82,5 +138,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("names", nargs="*", default=list(RECORDED), help="scenario names")
     parser.add_argument("--tag", default="", help="keep older histories: <name>.<tag>.run<i>")
+    parser.add_argument("--registry", action="store_true", help="record the enrolment registry")
     args = parser.parse_args()
-    asyncio.run(main(tuple(args.names), args.tag))
+    asyncio.run(main(tuple(args.names), args.tag, args.registry))

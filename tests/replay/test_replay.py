@@ -1,4 +1,5 @@
-"""Committed histories of representative cases replay against today's workflow code.
+"""Committed histories of representative cases (and of the enrolment registry) replay
+against today's workflow code.
 
 A change to the workflow that would break running cases (a non-deterministic change)
 fails here. Record new histories with `python -m tests.replay.record` only for an
@@ -15,6 +16,7 @@ from temporalio.worker import Replayer
 
 from workers.temporal_client import data_converter
 from workflows.case_workflow import CaseWorkflow
+from workflows.enrolment_workflow import EnrolmentWorkflow
 
 HISTORIES = sorted(Path(__file__).parent.glob("*.json"))
 
@@ -26,6 +28,8 @@ def test_histories_are_committed() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())  # noqa: ASYNC240 - tiny file
-    replayer = Replayer(workflows=[CaseWorkflow], data_converter=data_converter())
+    replayer = Replayer(
+        workflows=[CaseWorkflow, EnrolmentWorkflow], data_converter=data_converter()
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

@@ -1,8 +1,10 @@
-"""Microloan and graduate-entrepreneur cases on the dev server; the 80-seat registry races."""
+"""Microloan and graduate-entrepreneur cases on the dev server, with the enrolment registry.
+
+(Racing enrolments for the 80 places: tests/workflows/test_enrolment_race.py.)
+"""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -16,6 +18,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.enrolment_activity import EnrolmentActivities, enrol_in_trial
+from activities.enrolment_models import (
+    EnrolInTrialInput,
+    EnrolmentRequest,
+    admission_event,
+    registry_workflow_id,
+)
 from domain.case.engine import CaseStart
 from domain.case.model import PhaseName
 from domain.case.scenario import Scenario
@@ -30,13 +38,6 @@ from tests.workflows.driver import (
     start_case,
 )
 from workflows.case_workflow import EVENT_REFUSED, CaseWorkflow
-from workflows.enrolment_models import (
-    EnrolInTrialInput,
-    EnrolmentAnswer,
-    EnrolmentRequest,
-    admission_event,
-    registry_workflow_id,
-)
 from workflows.enrolment_workflow import EnrolmentWorkflow
 
 D = date
@@ -76,32 +77,6 @@ def scenario(municipality: str, phase: PhaseName, opened_on: date, **start: Any)
             **start,
         ),
     )
-
-
-async def test_85_racing_enrolments_admit_exactly_80(client: Client, tmp_path: Path) -> None:
-    """The cap holds across cases: 85 concurrent update-with-starts, exactly 80 seats."""
-    async with registry(client, tmp_path) as queue:
-        answers: list[EnrolmentAnswer] = await asyncio.gather(
-            *(
-                enrol_in_trial(client, enrolment(f"case-851-R{n:03d}", D(2019, 5, 1)), queue)
-                for n in range(85)
-            )
-        )
-        admitted = [a for a in answers if a.admitted]
-        refused = [a for a in answers if not a.admitted]
-        assert len(admitted) == 80
-        assert sorted(a.seat for a in admitted if a.seat) == list(range(1, 81))
-        assert len(refused) == 5
-        assert all("at most 80 citizens" in a.reason for a in refused)
-        assert all(any("[001:L3470]" in c for c in a.citations) for a in refused)
-        roster = await client.get_workflow_handle(REGISTRY).query(EnrolmentWorkflow.roster)
-        assert len(roster.admitted) == 80
-        # Idempotent per case: a retried enrolment keeps its seat, even with the cap full.
-        # (Which 80 of the 85 won the race is not fixed: ask again for one that did.)
-        winner = sorted(roster.admitted)[0]
-        again = await enrol_in_trial(client, enrolment(winner, D(2019, 5, 2)), queue)
-        assert again.admitted
-        assert again.seat == roster.admitted[winner]
 
 
 async def test_the_registry_refuses_outside_the_trial(client: Client, tmp_path: Path) -> None:

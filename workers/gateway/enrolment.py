@@ -3,7 +3,9 @@
 The seat is decided by the trial's enrolment registry (one entity workflow per trial and
 municipality, so racing enrolments are serialised and the cap holds across cases); the
 answer is then reported to the case as its admission event. The case is checked first,
-so no seat is taken for a case that could not accept it.
+so no seat is taken for a case that could not accept it. Racing requests in this process
+share one batched update to the registry (`activities.enrolment_activity`); a registry
+still busy after the caller's retry budget answers 503, and asking again is safe.
 """
 
 from __future__ import annotations
@@ -12,10 +14,16 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
 from activities.enrolment_activity import enrol_in_trial
+from activities.enrolment_models import (
+    EnrolInTrialInput,
+    EnrolmentAnswer,
+    EnrolmentRequest,
+    admission_event,
+)
 from domain.case.identifiers import check_reference
 from domain.case.model import PhaseName
 from workers.gateway.cases import _handle, _refused, _rpc_error, _snapshot, _workflow_id
@@ -25,12 +33,6 @@ from workers.gateway.models import EventAccepted
 from workers.gateway.timeskip import virtual_now
 from workflows.case_models import ReportEventInput
 from workflows.case_workflow import CaseWorkflow
-from workflows.enrolment_models import (
-    EnrolInTrialInput,
-    EnrolmentAnswer,
-    EnrolmentRequest,
-    admission_event,
-)
 
 router = APIRouter(prefix="/v1/cases", tags=["enrolment"])
 
@@ -104,6 +106,8 @@ async def enrol(
         raise _refused(error) from None
     except RPCError as error:
         raise _rpc_error(error) from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise ApiError(503, "unavailable", "the registry did not answer in time; retry") from None
     return Enrolled(
         answer=answer,
         event=EventAccepted(workflow_id=workflow_id, receipt=result.receipt, case=result.case),

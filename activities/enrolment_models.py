@@ -3,6 +3,9 @@
 The registry is one entity workflow per trial and municipality; case workflows never talk
 to it directly (a workflow cannot call another workflow's update), so its callers are the
 enrolment activity and the gateway. Identifiers only: case workflow ids, codes, dates.
+
+It lives with the activities, below the workflows: the registry workflow, the activity that
+asks it and the gateway all import it, and imports point inward only.
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ from domain.case.events import DecisionMade
 
 __all__ = [
     "CAP_RULES",
+    "ENROL_BATCH_UPDATE",
     "ENROL_UPDATE",
+    "MAX_BATCH",
     "REGISTRY_WORKFLOW",
     "EnrolInTrialInput",
     "EnrolmentAnswer",
+    "EnrolmentBatch",
+    "EnrolmentBatchAnswer",
     "EnrolmentRegistryInput",
     "EnrolmentRequest",
     "EnrolmentRoster",
@@ -28,7 +35,13 @@ __all__ = [
 
 REGISTRY_WORKFLOW = "EnrolmentWorkflow"
 ENROL_UPDATE = "enrol"
+ENROL_BATCH_UPDATE = "enrol_batch"
 # Pinned names, so the activity can address the registry without importing workflow code.
+# `enrol` (one request per update) stays for callers deployed before batching.
+
+MAX_BATCH = 100
+"""Requests per `enrol_batch` update: ~300 bytes of answer each keeps one update's payload
+far below Temporal's 256 KB warning, and one batch is decided in one workflow task."""
 
 CAP_RULES = {"FK-1.a": "mikrolaan.participants.max"}
 """The rulebook entry holding each capped trial's participant cap."""
@@ -47,6 +60,10 @@ class EnrolmentRegistryInput(BaseModel):
     cap_rule: str
     admitted: dict[str, int] = Field(default_factory=dict)
     """Case workflow id -> seat number (1-based), carried across continue-as-new."""
+    requests_per_run: int = Field(default=1000, ge=1)
+    """Continue-as-new after this many decided requests, to keep the history short (each
+    run also stays below Temporal's 2,000 updates per run). Tests lower it to race a
+    continue-as-new; runs started before the field existed read the same 1,000."""
 
 
 class EnrolmentRequest(BaseModel):
@@ -70,6 +87,23 @@ class EnrolmentAnswer(BaseModel):
     admitted_count: int
     reason: str
     citations: tuple[str, ...] = ()
+
+
+class EnrolmentBatch(BaseModel):
+    """Requests decided in one update, in order: how one caller process sends everything
+    that queued up while its previous update was in flight (`activities.update_batcher`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    requests: tuple[EnrolmentRequest, ...] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class EnrolmentBatchAnswer(BaseModel):
+    """One answer per request of the batch, in the same order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    answers: tuple[EnrolmentAnswer, ...]
 
 
 class EnrolmentRoster(BaseModel):
