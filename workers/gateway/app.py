@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -24,6 +25,7 @@ from workers.gateway.errors import (
     MAX_CODEC_BODY,
     MAX_EVENT_BODY,
     BodyLimit,
+    document_errors,
     install_error_handlers,
 )
 from workers.logging_setup import get_logger
@@ -118,4 +120,17 @@ def create_app(
         allow_credentials=True,
     )
     app.add_middleware(BodyLimit, limits=_body_limit)
+    _document_errors(app)
     return app
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Serve an OpenAPI document that lists every status the edge answers (errors.py)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_errors(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
