@@ -8,6 +8,7 @@ and the `effective_date` on which it happened, which the core checks against the
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -46,6 +47,7 @@ __all__ = [
     "Screened",
     "check_fact_value",
     "check_fact_values",
+    "day_input",
 ]
 
 # Bounds on what a sender can write into a case. They are not law (the phases check the
@@ -68,9 +70,12 @@ MAX_TEXT = 2000
 """A code or short text (meeting, route, recommendation): a sentence or two, not a file."""
 
 
-def _day_input(value: Any) -> Any:
-    # Lax pydantic reads 0 as 1970-01-01: a date is a date or an ISO string, not a number.
-    if isinstance(value, (date, str)):
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def day_input(value: Any) -> Any:
+    # Lax pydantic reads 0 and "0" as 1970-01-01: a date is a date or an ISO day.
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.match(value)):
         return value
     raise ValueError("must be a date (YYYY-MM-DD)")
 
@@ -88,7 +93,7 @@ def _strict_int(value: Any) -> Any:
     raise ValueError("must be an integer")
 
 
-CaseDay = Annotated[date, BeforeValidator(_day_input), AfterValidator(_on_calendar)]
+CaseDay = Annotated[date, BeforeValidator(day_input), AfterValidator(_on_calendar)]
 """A day a sender names: a date on the case calendar (EARLIEST_DAY..LATEST_DAY)."""
 _Text = Annotated[str, Field(max_length=MAX_TEXT)]
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 from temporalio.converter import PayloadCodec
@@ -27,6 +27,7 @@ from workers.gateway.errors import (
     BodyLimit,
     document_errors,
     install_error_handlers,
+    refuse_unknown_query,
 )
 from workers.logging_setup import get_logger
 from workers.temporal_client import connect
@@ -99,6 +100,7 @@ def create_app(
         "answers 404. Errors are `{error, field, reason}`.",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query)],
     )
     rules = load_rulebook()
     app.state.config = config

@@ -35,7 +35,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case import engine
 from domain.case.engine import CaseStart, EventRefused
-from domain.case.events import CaseEvent
+from domain.case.events import CaseDay, CaseEvent
 from domain.case.model import PhaseName
 from domain.rulebook import Rulebook
 from domain.rulebook.model import Municipality
@@ -388,7 +388,7 @@ async def list_cases(
     regime: Annotated[str | None, Query(description="e.g. STANDARD_2020, TRIAL:FK-2.a.2")] = None,
     overdue: bool | None = None,
     deadline_before: Annotated[
-        date | None, Query(description="Next deadline strictly before this day")
+        CaseDay | None, Query(description="Next deadline strictly before this day")
     ] = None,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     next_page_token: str | None = None,

@@ -37,7 +37,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case.events import EVENT_ADAPTER
 from domain.case.identifiers import is_code
-from domain.rulebook.errors import RuleNotInForce
+from domain.rulebook.errors import RuleNotInForce, UnknownMunicipality, UnknownTargetGroup
 from workers.logging_setup import get_logger
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "document_errors",
     "error_responses",
     "install_error_handlers",
+    "refuse_unknown_query",
     "safe_text",
     "unavailable",
 ]
@@ -159,15 +160,39 @@ def _reason(error: dict[str, Any], withheld: bool) -> str:
     return f"{message} (in {_WITHHELD})" if withheld else message
 
 
-def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
-    """Every method some route serves on this path (Starlette's 405 names only one route's:
-    GET and POST /v1/cases are two routes)."""
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method the API serves on this path, from its OpenAPI document (Starlette's
+    405 names only one route's: GET and POST /v1/cases are two routes)."""
     methods: set[str] = set()
-    for route in app.router.routes:
-        match, _ = route.matches(scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+    for template, operations in app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
     return sorted(methods)
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """A query parameter the route does not declare is refused, like an unknown JSON key:
+    a misspelt filter (`?municipalty=...`) would otherwise list every case."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {param.alias for param in _query_params(dependant)}
+    for name in request.query_params:
+        if name not in known:
+            field = name if is_code(name) else None
+            reason = "unknown query parameter" + ("" if field else f" {_WITHHELD}")
+            raise ApiError(422, "invalid_request", reason, field)
+
+
+def _query_params(dependant: Any) -> list[Any]:
+    params = list(dependant.query_params)
+    for sub in dependant.dependencies:
+        params += _query_params(sub)
+    return params
 
 
 def _rule_field(request: Request) -> str | None:
@@ -212,7 +237,7 @@ def install_error_handlers(app: FastAPI) -> None:
             body = ErrorBody(error="malformed_body", reason="the body is not UTF-8 encoded JSON")
             return _json(400, body)
         if exc.status_code == 405:
-            headers["Allow"] = ", ".join(_allowed_methods(app, request.scope))
+            headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
         return _json(
             exc.status_code,
@@ -247,7 +272,20 @@ def install_error_handlers(app: FastAPI) -> None:
         reason = "a date or number is out of the range the case calendar can compute with"
         return _json(422, ErrorBody(error="invalid_request", reason=reason))
 
+    async def unknown_code(request: Request, exc: Exception) -> JSONResponse:
+        # A municipality or target group the rulebook does not know, met deep in a
+        # decision (the routes resolve the ones they take directly).
+        what = "municipality" if isinstance(exc, UnknownMunicipality) else "target_group"
+        path = getattr(request.scope.get("route"), "path", "")
+        field = f"citizen.{what}" if path.startswith("/v1/offers/") else what
+        reason = f"unknown {what.replace('_', ' ')}"
+        return _json(422, ErrorBody(error="invalid_request", field=field, reason=reason))
+
     async def internal(_: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, RuntimeError) and str(exc).startswith("Failed client connect"):
+            # The lazy Temporal client's first call while Temporal is down.
+            log.warning("temporal unreachable")
+            return _json(503, unavailable().body)
         # Never the exception's text: it may quote the request.
         log.error("unhandled error", error=type(exc).__name__)
         return _json(500, ErrorBody(error="internal_error", reason="an internal error occurred"))
@@ -260,6 +298,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RuleNotInForce, not_covered)
     app.add_exception_handler(UnicodeError, not_unicode)
     app.add_exception_handler(OverflowError, out_of_range)
+    app.add_exception_handler(UnknownMunicipality, unknown_code)
+    app.add_exception_handler(UnknownTargetGroup, unknown_code)
     app.add_exception_handler(Exception, internal)
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -27,9 +28,9 @@ from pydantic import (
 
 from domain.case.events import (
     LATEST_DAY,
-    CaseDay,
     check_fact_value,
     check_fact_values,
+    day_input,
 )
 from domain.case.identifiers import check_reference, check_text
 from domain.case.model import EventReceipt, FactValue, PhaseName, TimelineKind
@@ -70,7 +71,7 @@ def _covered(value: date) -> date:
     return value
 
 
-LegalDay = Annotated[CaseDay, AfterValidator(_covered)]
+LegalDay = Annotated[date, BeforeValidator(day_input), AfterValidator(_covered)]
 """A day the law is resolved on: inside the rulebook's coverage."""
 
 STARTABLE_PHASES = tuple(p for p in PhaseName if p in PHASES and p is not PhaseName.CLOSED)
