@@ -30,7 +30,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import RPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
@@ -245,21 +244,6 @@ def install_error_handlers(app: FastAPI) -> None:
             headers or None,
         )
 
-    async def temporal_rpc(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RPCError)
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            return _json(404, ErrorBody(error="not_found", reason="no such case"))
-        log.warning("temporal call failed", status=exc.status.name)
-        return _json(503, unavailable().body)
-
-    async def temporal_timeout(_: Request, exc: Exception) -> JSONResponse:
-        # RPCTimeoutOrCancelledError covers WorkflowUpdateRPCTimeoutOrCancelledError.
-        # The update (or call) did not complete within its RPC deadline: the case's
-        # worker is busy or gone, or the server is overloaded. The event may still apply;
-        # re-sending it with the same event id is safe.
-        log.warning("temporal call timed out", error=type(exc).__name__)
-        return _json(503, unavailable("the case did not answer in time; retry later").body)
-
     async def not_covered(request: Request, exc: Exception) -> JSONResponse:
         reason = "the date is outside the rulebook's coverage"
         return _json(422, ErrorBody(error="not_covered", field=_rule_field(request), reason=reason))
@@ -281,11 +265,14 @@ def install_error_handlers(app: FastAPI) -> None:
         reason = f"unknown {what.replace('_', ' ')}"
         return _json(422, ErrorBody(error="invalid_request", field=field, reason=reason))
 
-    async def internal(_: Request, exc: Exception) -> JSONResponse:
-        if isinstance(exc, RuntimeError) and str(exc).startswith("Failed client connect"):
-            # The lazy Temporal client's first call while Temporal is down.
+    async def runtime(request: Request, exc: Exception) -> JSONResponse:
+        if str(exc).startswith("Failed client connect"):
+            # The lazy Temporal client's calls while Temporal is down.
             log.warning("temporal unreachable")
             return _json(503, unavailable().body)
+        return await internal(request, exc)
+
+    async def internal(_: Request, exc: Exception) -> JSONResponse:
         # Never the exception's text: it may quote the request.
         log.error("unhandled error", error=type(exc).__name__)
         return _json(500, ErrorBody(error="internal_error", reason="an internal error occurred"))
@@ -293,14 +280,36 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(RPCError, temporal_rpc)
-    app.add_exception_handler(RPCTimeoutOrCancelledError, temporal_timeout)
+    _install_temporal_handlers(app)
     app.add_exception_handler(RuleNotInForce, not_covered)
     app.add_exception_handler(UnicodeError, not_unicode)
     app.add_exception_handler(OverflowError, out_of_range)
     app.add_exception_handler(UnknownMunicipality, unknown_code)
     app.add_exception_handler(UnknownTargetGroup, unknown_code)
+    app.add_exception_handler(RuntimeError, runtime)
     app.add_exception_handler(Exception, internal)
+
+
+def _install_temporal_handlers(app: FastAPI) -> None:
+    """Temporal's client errors, wherever a route meets them: busy or away is 503."""
+
+    async def temporal_rpc(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RPCError)
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return _json(404, ErrorBody(error="not_found", reason="no such case"))
+        log.warning("temporal call failed", status=exc.status.name)
+        return _json(503, unavailable().body)
+
+    async def temporal_timeout(_: Request, exc: Exception) -> JSONResponse:
+        # RPCTimeoutOrCancelledError covers WorkflowUpdateRPCTimeoutOrCancelledError.
+        # The update (or call) did not complete within its RPC deadline: the case's
+        # worker is busy or gone, or the server is overloaded. The event may still apply;
+        # re-sending it with the same event id is safe.
+        log.warning("temporal call timed out", error=type(exc).__name__)
+        return _json(503, unavailable("the case did not answer in time; retry later").body)
+
+    app.add_exception_handler(RPCError, temporal_rpc)
+    app.add_exception_handler(RPCTimeoutOrCancelledError, temporal_timeout)
 
 
 # --- the OpenAPI document --------------------------------------------------------------
@@ -341,8 +350,8 @@ def document_errors(document: dict[str, Any]) -> dict[str, Any]:
                 extra[422] = _BODY_STATUSES[422]
             if operation.get("security"):
                 extra |= _AUTH_STATUSES
-            for status, description in extra.items():
-                responses.setdefault(str(status), {"description": description})
+            for code, description in extra.items():
+                responses.setdefault(str(code), {"description": description})
             for status, response in responses.items():
                 if status.startswith(("4", "5")) and path != "/readyz":
                     response["content"] = _ERROR_CONTENT
