@@ -26,6 +26,7 @@ from workers.gateway.errors import (
     MAX_EVENT_BODY,
     BodyLimit,
     document_errors,
+    document_links,
     install_error_handlers,
     refuse_unknown_query,
 )
@@ -132,7 +133,7 @@ def _document_errors(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_errors(build())
+            app.openapi_schema = document_links(document_errors(build()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

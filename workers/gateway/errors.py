@@ -47,6 +47,7 @@ __all__ = [
     "BodyLimit",
     "ErrorBody",
     "document_errors",
+    "document_links",
     "error_responses",
     "install_error_handlers",
     "refuse_unknown_query",
@@ -421,3 +422,33 @@ class BodyLimit:
             {"Connection": "close"},
         )
         await response(scope, receive, send)
+
+
+_CASE_PATH = re.compile(r"^/v1/cases/\{municipality\}/\{case_id\}(/.*)?$")
+
+
+def document_links(document: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI links from a started case (and a listed one) to every operation on a case,
+    so clients (and the fuzzer's stateful runs) can follow them instead of guessing ids."""
+    targets = [
+        (path, method, operation["operationId"])
+        for path, operations in document.get("paths", {}).items()
+        if _CASE_PATH.match(path)
+        for method, operation in operations.items()
+        if "operationId" in operation
+    ]
+    started = document.get("paths", {}).get("/v1/cases", {}).get("post", {})
+    created = started.get("responses", {}).get("201")
+    if created is None:
+        return document
+    created["links"] = {
+        re.sub(r"[^A-Za-z0-9]+", "_", f"{method} {path.split('}', 2)[-1] or 'case'}").strip("_"): {
+            "operationId": operation_id,
+            "parameters": {
+                "municipality": "$response.body#/case/municipality",
+                "case_id": "$response.body#/case/case_id",
+            },
+        }
+        for path, method, operation_id in targets
+    }
+    return document
