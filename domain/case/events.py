@@ -121,7 +121,7 @@ def check_fact_value(value: FactValue, field: str) -> FactValue:
 
 
 def check_fact_values(values: dict[str, FactValue], field: str) -> dict[str, FactValue]:
-    """Each name of a facts mapping is a code, each value a storable fact value."""
+    """Each name and value of a facts mapping may be stored (see check_text, check_fact_value)."""
     for name, value in values.items():
         check_text(name, field)
         check_fact_value(value, field)
