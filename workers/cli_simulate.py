@@ -12,9 +12,16 @@ from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from domain.case import engine
+from domain.case.engine import EventRefused
 from domain.case.model import TimelineEntry
-from domain.case.scenario import ScenarioResult, load_scenario, run_scenario
-from domain.rulebook import RulebookError, load_rulebook
+from domain.case.scenario import Scenario, ScenarioResult, load_scenario, rules_for, run_scenario
+from domain.rulebook import Rulebook, RulebookError, load_rulebook
+from domain.rulebook.errors import RuleNotInForce
+
+OPENING_REFUSED = 3
+"""Exit code when the law refuses to open the scenario's case (1: an event was refused,
+2: the scenario or the rulebook is invalid)."""
 
 app = typer.Typer(help="Run scenario files through the pure trajectory core.", no_args_is_help=True)
 
@@ -27,7 +34,11 @@ def simulate_case(
     """Run SCENARIO (YAML: case facts + dated events) and print the resulting timeline."""
     err = Console(stderr=True)
     try:
-        result = run_scenario(load_scenario(scenario), load_rulebook())
+        loaded, rulebook = load_scenario(scenario), load_rulebook()
+        refusal = opening_refusal(loaded, rulebook)
+        if refusal is not None:
+            _refuse_opening(loaded, refusal, as_json, err)
+        result = run_scenario(loaded, rulebook)
     except (ValidationError, yaml.YAMLError) as error:
         err.print(f"[red]{scenario}: invalid scenario[/red]\n{error}")
         raise typer.Exit(2) from None
@@ -40,6 +51,40 @@ def simulate_case(
         _print(result)
     if result.refusals:
         raise typer.Exit(1)
+
+
+def opening_refusal(scenario: Scenario, rulebook: Rulebook) -> tuple[str, str] | None:
+    """(field, reason) if the law refuses to open the scenario's case, else None.
+
+    The case is opened on a scratch copy first, as the gateway does before it starts a
+    workflow, so a refusal is an answer and not a traceback.
+    """
+    try:
+        engine.open_case(scenario.case, rules_for(scenario, rulebook))
+    except EventRefused as refused:
+        return refused.field, refused.reason
+    except RuleNotInForce:
+        return "opened_on", "the opening day is outside the rulebook's coverage"
+    except (LookupError, TypeError, ValueError, OverflowError) as error:
+        # Phase entry data the phase could not use; the type, never the value.
+        return "entry", f"phase entry data not usable ({type(error).__name__})"
+    return None
+
+
+def _refuse_opening(
+    scenario: Scenario, refusal: tuple[str, str], as_json: bool, err: Console
+) -> None:
+    field, reason = refusal
+    if as_json:
+        body = {
+            "scenario": scenario.name,
+            "opened": False,
+            "refusal": {"field": field, "reason": reason},
+        }
+        typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    else:
+        err.print(f"[red]{scenario.name}: the case cannot be opened[/red]: {field}: {reason}")
+    raise typer.Exit(OPENING_REFUSED)
 
 
 _TIMELINE = TypeAdapter(list[TimelineEntry])

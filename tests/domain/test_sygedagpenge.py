@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+from pydantic import ValidationError
+
 from domain.case import engine
+from domain.case.events import EVENT_ADAPTER
 from domain.case.model import ObligationStatus, PhaseName
 from tests.domain.conftest import CaseFactory
 
@@ -149,9 +153,16 @@ class TestRefusals:
 def test_a_refusal_never_echoes_free_text_from_a_code_field(case: CaseFactory) -> None:
     """A caller who puts a CPR number or a diagnosis in a code field gets no echo of it."""
     c = case("thisted", D(2019, 3, 4))
-    refused = c.refused(D(2019, 3, 6), "certificate_received", certificate="010190-1234")
-    assert "010190" not in refused.reason
+    refused = c.refused(D(2019, 3, 6), "certificate_received", certificate="notes from Dr Hansen")
+    assert "Hansen" not in refused.reason
     assert "withheld" in refused.reason
+    # A CPR-shaped value does not even become an event (domain/case/events.py).
+    with pytest.raises(ValidationError) as invalid:
+        EVENT_ADAPTER.validate_python(
+            {"type": "certificate_received", "event_id": "e", "effective_date": D(2019, 3, 6)}
+            | {"certificate": "010190-1234"}
+        )
+    assert "010190" not in str(invalid.value).split("input_value")[0]
     c.event(D(2019, 3, 5), "screened", category=2)
     refused = c.refused(D(2019, 3, 6), "decision_made", decision="depression F32 severe")
     assert "F32" not in refused.reason

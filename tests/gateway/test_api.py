@@ -172,7 +172,8 @@ async def test_list_refuses_bad_filters(
 ) -> None:
     async with gateway.http() as http:
         answer = await http.get("/v1/cases", params=params)
-    assert answer.status_code == 422, answer.text
+    # A page token is not input to fix but a token to drop: 400, like any unreadable request.
+    assert answer.status_code == (400 if field == "next_page_token" else 422), answer.text
     assert answer.json()["field"] == field
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 from temporalio.converter import PayloadCodec
@@ -24,7 +25,10 @@ from workers.gateway.errors import (
     MAX_CODEC_BODY,
     MAX_EVENT_BODY,
     BodyLimit,
+    document_errors,
+    document_links,
     install_error_handlers,
+    refuse_unknown_query,
 )
 from workers.logging_setup import get_logger
 from workers.temporal_client import connect
@@ -97,6 +101,7 @@ def create_app(
         "answers 404. Errors are `{error, field, reason}`.",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query)],
     )
     rules = load_rulebook()
     app.state.config = config
@@ -118,4 +123,17 @@ def create_app(
         allow_credentials=True,
     )
     app.add_middleware(BodyLimit, limits=_body_limit)
+    _document_errors(app)
     return app
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Serve an OpenAPI document that lists every status the edge answers (errors.py)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_links(document_errors(build()))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -35,7 +35,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case import engine
 from domain.case.engine import CaseStart, EventRefused
-from domain.case.events import CaseEvent
+from domain.case.events import CaseDay, CaseEvent
 from domain.case.model import PhaseName
 from domain.rulebook import Rulebook
 from domain.rulebook.model import Municipality
@@ -375,7 +375,7 @@ async def case_timeline(
     summary="List cases",
     description="Cases by search attributes (nothing personal), newest first, paged. Only "
     "the client's municipalities are ever listed.",
-    responses=error_responses(401, 403, 422, 503),
+    responses=error_responses(400, 401, 403, 422, 503),
 )
 async def list_cases(
     *,
@@ -388,7 +388,7 @@ async def list_cases(
     regime: Annotated[str | None, Query(description="e.g. STANDARD_2020, TRIAL:FK-2.a.2")] = None,
     overdue: bool | None = None,
     deadline_before: Annotated[
-        date | None, Query(description="Next deadline strictly before this day")
+        CaseDay | None, Query(description="Next deadline strictly before this day")
     ] = None,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     next_page_token: str | None = None,
@@ -427,17 +427,15 @@ async def list_cases(
         try:
             token = base64.urlsafe_b64decode(next_page_token.encode())
         except (binascii.Error, ValueError):
-            raise ApiError(
-                422, "invalid_request", "not a page token from this API", "next_page_token"
-            ) from None
+            raise _bad_page_token() from None
     pages = client.list_workflows(query, page_size=page_size, next_page_token=token)
     try:
         await pages.fetch_next_page()
     except RPCError as error:
-        if error.status == RPCStatusCode.INVALID_ARGUMENT:
-            raise ApiError(
-                422, "invalid_request", "not a page token from this API", "next_page_token"
-            ) from None
+        # Temporal cannot read a token it did not issue (how it says so varies by store);
+        # only an unavailable or busy server is not the token's fault.
+        if token is not None and error.status not in _TEMPORAL_BUSY:
+            raise _bad_page_token() from None
         raise _rpc_error(error) from None
     items = [_list_item(execution) for execution in pages.current_page or ()]
     following = pages.next_page_token
@@ -445,6 +443,20 @@ async def list_cases(
         items=items,
         next_page_token=base64.urlsafe_b64encode(following).decode() if following else None,
     )
+
+
+_TEMPORAL_BUSY = frozenset(
+    {
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.RESOURCE_EXHAUSTED,
+        RPCStatusCode.CANCELLED,
+    }
+)
+
+
+def _bad_page_token() -> ApiError:
+    return ApiError(400, "invalid_page_token", "not a page token from this API", "next_page_token")
 
 
 def _list_item(execution: WorkflowExecution) -> CaseListItem:

@@ -7,13 +7,35 @@ no second vocabulary to drift from it.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    field_validator,
+)
 
-from domain.case.identifiers import check_reference
+from domain.case.events import (
+    LATEST_DAY,
+    check_fact_value,
+    check_fact_values,
+    day_input,
+)
+from domain.case.identifiers import check_reference, check_text
 from domain.case.model import EventReceipt, FactValue, PhaseName, TimelineKind
+from domain.case.phases import PHASES
+from domain.rulebook import load_rulebook
 from workflows.case_models import CaseSnapshot
 
 __all__ = [
@@ -29,6 +51,66 @@ __all__ = [
     "Timeline",
     "TimelineItem",
 ]
+
+
+@cache
+def coverage() -> tuple[date, date]:
+    """The days a case may open on: from the first standard regime of the rulebook (law
+    before it is not modelled) to the case calendar's end (`LATEST_DAY`; the last regime is
+    open-ended)."""
+    first = min(regime.valid_from for regime in load_rulebook().law.regimes)
+    return first, LATEST_DAY
+
+
+def _covered(value: date) -> date:
+    start, end = coverage()
+    if not start <= value <= end:
+        raise ValueError(
+            f"is outside the rulebook's coverage ({start.isoformat()} to {end.isoformat()})"
+        )
+    return value
+
+
+LegalDay = Annotated[date, BeforeValidator(day_input), AfterValidator(_covered)]
+"""A day the law is resolved on: inside the rulebook's coverage."""
+
+STARTABLE_PHASES = tuple(p for p in PhaseName if p in PHASES and p is not PhaseName.CLOSED)
+"""A case opens in a phase the core has a module for; `closed` is where it ends."""
+
+
+def _startable(value: PhaseName) -> PhaseName:
+    if value not in STARTABLE_PHASES:
+        raise ValueError("a case cannot be opened in this phase")
+    return value
+
+
+StartPhase = Annotated[
+    PhaseName,
+    AfterValidator(_startable),
+    WithJsonSchema({"type": "string", "enum": [p.value for p in STARTABLE_PHASES]}),
+]
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EntryValue = StrictBool | StrictInt | StrictFloat | StrictStr | None
+"""Phase entry values pass to the phase as sent (strings stay strings: dates as ISO text)."""
+MAX_ENTRIES = 32
+"""Entry data and facts: a phase reads a handful of keys."""
+
+
+def _entry(values: dict[str, EntryValue]) -> dict[str, EntryValue]:
+    for name, value in values.items():
+        check_text(name, "entry")
+        check_fact_value(value, "entry")
+        if isinstance(value, str) and _ISO_DAY.match(value) and _valid_day(value):
+            check_fact_value(date.fromisoformat(value), "entry")
+    return values
+
+
+def _valid_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 class StartCaseRequest(BaseModel):
@@ -50,22 +132,32 @@ class StartCaseRequest(BaseModel):
     )
 
     case_id: str = Field(
-        description="The case system's reference (never a CPR number); 1-64 of A-Z a-z 0-9 . _ : -"
+        description="The case system's reference (never a CPR number); 1-64 of A-Z a-z 0-9 . _ : -",
+        json_schema_extra={"pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"},
     )
-    municipality: str = Field(description="Municipality id (`thisted`), name or kommune code.")
-    phase: PhaseName = PhaseName.SYGEDAGPENGE
-    opened_on: date = Field(description="The day the case begins (legal calendar).")
+    municipality: str = Field(
+        max_length=64, description="Municipality id (`thisted`), name or kommune code."
+    )
+    phase: StartPhase = PhaseName.SYGEDAGPENGE
+    opened_on: LegalDay = Field(
+        description="The day the case begins (legal calendar), inside the rulebook's coverage."
+    )
     target_group: str | None = Field(
-        default=None, description="LAB § 2 target group code or alias; default: the phase's."
+        default=None,
+        max_length=64,
+        description="LAB § 2 target group code or alias; default: the phase's.",
     )
-    entry: dict[str, Any] = Field(
+    entry: Annotated[dict[str, EntryValue], AfterValidator(_entry)] = Field(
         default_factory=dict,
+        max_length=MAX_ENTRIES,
         description='Phase entry data, e.g. {"first_absence_day": "2019-03-01"} for sygedagpenge.',
     )
     facts: dict[str, FactValue] = Field(
-        default_factory=dict, description="Facts known at the start (declared fact names only)."
+        default_factory=dict,
+        max_length=MAX_ENTRIES,
+        description="Facts known at the start (declared fact names only).",
     )
-    legal_anchor: date | None = Field(
+    legal_anchor: LegalDay | None = Field(
         default=None,
         description="Dev stack only: run the case on a simulated legal calendar that starts "
         "on this day (usually `opened_on`), so it can be fast-forwarded.",
@@ -77,6 +169,16 @@ class StartCaseRequest(BaseModel):
         # The same check the case core applies: the id ends up in the workflow id and in
         # URLs, which Temporal and proxies store in clear text.
         return check_reference(value, "case_id")
+
+    @field_validator("municipality", "target_group")
+    @classmethod
+    def _code(cls, value: str | None, info: Any) -> str | None:
+        return None if value is None else check_text(value, info.field_name)
+
+    @field_validator("facts")
+    @classmethod
+    def _facts(cls, value: dict[str, FactValue]) -> dict[str, FactValue]:
+        return check_fact_values(value, "facts")
 
 
 class CaseStarted(BaseModel):
@@ -135,7 +237,9 @@ class CaseList(BaseModel):
 class AdvanceRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    days: int = Field(ge=1, le=3650, description="Legal days to move the case's clock forward.")
+    days: StrictInt = Field(
+        ge=1, le=3650, description="Legal days to move the case's clock forward."
+    )
 
 
 class AdvanceResult(BaseModel):

@@ -1,0 +1,402 @@
+"""The error edge: every failure class the fuzzer (test_fuzz.py) or the issue found, each
+kept as a named regression test against the real gateway (real HTTP, real Temporal).
+
+Each refusal is checked for its status, its `error`/`field`, and that the rejected value
+never comes back in the answer.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.client import (
+    Client,
+    Interceptor,
+    OutboundInterceptor,
+    StartWorkflowUpdateInput,
+    WorkflowUpdateHandle,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from typer.testing import CliRunner
+
+from domain.case import engine
+from domain.case.events import (
+    EVENT_ADAPTER,
+    MAX_AMOUNT_DKK,
+    MAX_MONTHS,
+    MAX_SEAT,
+)
+from domain.rulebook import load_rulebook
+from tests.gateway.conftest import Gateway
+from tests.gateway.test_api import new_case_id, screened, snapshot, start_body
+from tests.helpers import free_port
+from workers import cli, cli_simulate
+from workers.gateway import create_app
+
+CPR = "010190-1234"
+
+
+def _no_echo(answer: httpx.Response, *secrets: str) -> None:
+    for secret in (CPR, "010190", *secrets):
+        assert secret not in answer.text, "a rejected value is never echoed"
+
+
+async def _post_raw(gateway: Gateway, path: str, content: bytes) -> httpx.Response:
+    async with gateway.http() as http:
+        return await http.post(path, content=content, headers={"Content-Type": "application/json"})
+
+
+# --- starts ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1900-01-01", "2012-12-31", "9999-12-31"])
+async def test_opened_on_outside_the_rulebooks_coverage_is_422_naming_opened_on(
+    gateway: Gateway, day: str
+) -> None:
+    async with gateway.http() as http:
+        answer = await http.post("/v1/cases", json=start_body(new_case_id(), opened_on=day))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"] == "opened_on"
+    assert "outside the rulebook's coverage" in answer.json()["reason"]
+
+
+async def test_a_case_cannot_be_opened_in_phase_closed(gateway: Gateway) -> None:
+    async with gateway.http() as http:
+        answer = await http.post("/v1/cases", json=start_body(new_case_id(), phase="closed"))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"] == "phase"
+
+
+async def test_an_unknown_target_group_is_422_naming_target_group(gateway: Gateway) -> None:
+    async with gateway.http() as http:
+        start = await http.post("/v1/cases", json=start_body(new_case_id(), target_group="x.y"))
+        offer = await http.post(
+            "/v1/offers/subsidy",
+            json={
+                "municipality": "thisted",
+                "date": "2019-01-01",
+                "kind": "jobrotation",
+                "citizen": {"target_group": "no-such-group", "facts": {}},
+            },
+        )
+    assert start.status_code == 422, start.text
+    assert start.json()["field"] == "target_group"
+    assert offer.status_code == 422, offer.text
+    assert offer.json()["field"] == "citizen.target_group"
+
+
+async def test_a_simulated_clock_is_a_date_not_a_number(gateway: Gateway) -> None:
+    async with gateway.http() as http:
+        answer = await http.post("/v1/cases", json=start_body(new_case_id(), legal_anchor=0))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"] == "legal_anchor"
+
+
+async def test_non_finite_facts_are_refused(gateway: Gateway) -> None:
+    for literal in (b"NaN", b"Infinity", b"-Infinity"):
+        body = json.dumps(start_body(new_case_id())).encode()[:-1]
+        body += b', "facts": {"assessment.health_information_sufficient": ' + literal + b"}}"
+        answer = await _post_raw(gateway, "/v1/cases", body)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["field"] == "facts"
+        assert "finite" in answer.json()["reason"]
+
+
+async def test_entry_data_out_of_range_is_refused_not_overflowed(gateway: Gateway) -> None:
+    async with gateway.http() as http:
+        far = await http.post(
+            "/v1/cases",
+            json=start_body(new_case_id(), entry={"first_absence_day": "9999-12-31"}),
+        )
+        huge = await http.post("/v1/cases", json=start_body(new_case_id(), entry={"n": 10**40}))
+    for answer in (far, huge):
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["field"] == "entry"
+
+
+async def test_an_unknown_key_is_refused_and_named_only_if_it_is_a_code(gateway: Gateway) -> None:
+    async with gateway.http() as http:
+        named = await http.post("/v1/cases", json=start_body(new_case_id(), note="x"))
+        withheld = await http.post("/v1/cases", json=start_body(new_case_id()) | {CPR: 1})
+        in_facts = await http.post(
+            "/v1/cases", json=start_body(new_case_id(), facts={f"id {CPR}": True})
+        )
+    assert named.status_code == 422
+    assert named.json()["field"] == "note"
+    assert withheld.status_code == 422, withheld.text
+    assert withheld.json()["field"] is None
+    assert "withheld" in withheld.json()["reason"]
+    assert in_facts.status_code == 422, in_facts.text
+    for answer in (withheld, in_facts):
+        _no_echo(answer)
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+async def case(gateway: Gateway) -> str:
+    case_id = new_case_id()
+    async with gateway.http() as http:
+        started = await http.post("/v1/cases", json=start_body(case_id))
+        assert started.status_code == 201, started.text
+        accepted = await http.post(f"/v1/cases/thisted/{case_id}/events", json=screened())
+    assert accepted.status_code == 200, accepted.text
+    return case_id
+
+
+def _decision(**fields: Any) -> dict[str, Any]:
+    base = {"type": "decision_made", "event_id": "evt-d", "effective_date": "2019-03-04"}
+    return base | {"decision": "jaf_granted"} | fields
+
+
+EVENT_REFUSALS: list[tuple[str, dict[str, Any], str]] = [
+    ("months_beyond_the_bound", _decision(months=10**30), "months"),
+    ("amount_beyond_the_bound", _decision(amount_dkk=10**40), "amount_dkk"),
+    ("seat_beyond_the_bound", _decision(seat=10**9), "seat"),
+    ("months_as_text", _decision(months="6"), "months"),
+    ("cpr_in_a_route", _decision(route=CPR), "route"),
+    ("cpr_in_a_kind", _decision(kind=f"loan for {CPR}"), "kind"),
+    (
+        "cpr_in_a_recommendation",
+        {
+            "type": "meeting_held",
+            "event_id": "evt-m",
+            "effective_date": "2019-03-04",
+            "meeting": "rt_meeting",
+            "recommendation": f"citizen {CPR} should start",
+        },
+        "recommendation",
+    ),
+    ("date_as_a_number", screened("evt-n", day=0), "effective_date"),  # type: ignore[arg-type]
+    ("date_past_the_calendar", screened("evt-f", day="9999-12-31"), "effective_date"),
+    ("category_as_true", screened("evt-t", category=True), "category"),
+    (
+        "infinite_assessment",
+        {
+            "type": "assessment_recorded",
+            "event_id": "evt-a",
+            "effective_date": "2019-03-04",
+            "fact": "assessment.health_information_sufficient",
+            "value": 1e309,  # json.dumps writes Infinity
+        },
+        "value",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"), [r[1:] for r in EVENT_REFUSALS], ids=[r[0] for r in EVENT_REFUSALS]
+)
+async def test_an_out_of_bounds_or_personal_event_field_is_refused_at_the_edge(
+    gateway: Gateway, case: str, body: dict[str, Any], field: str
+) -> None:
+    before = await snapshot(gateway, case)
+    answer = await _post_raw(gateway, f"/v1/cases/thisted/{case}/events", json.dumps(body).encode())
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"] == "invalid_request"
+    assert answer.json()["field"] == field
+    _no_echo(answer)
+    assert await snapshot(gateway, case) == before
+
+
+async def test_a_lone_surrogate_is_refused_naming_the_field(gateway: Gateway, case: str) -> None:
+    event = b'{"type": "meeting_held", "event_id": "evt-s", "effective_date": "2019-03-04", '
+    event += b'"meeting": "followup_conversation", "recommendation": "a\\ud800b"}'
+    start = json.dumps(start_body(new_case_id())).encode()[:-1] + b', "target_group": "\\udc00"}'
+    answered = await _post_raw(gateway, f"/v1/cases/thisted/{case}/events", event)
+    started = await _post_raw(gateway, "/v1/cases", start)
+    assert answered.status_code == 422, answered.text
+    assert answered.json()["field"] == "recommendation"
+    assert started.status_code == 422, started.text
+    assert started.json()["field"] == "target_group"
+
+
+async def test_an_unknown_event_type_is_refused_without_echoing_it(
+    gateway: Gateway, case: str
+) -> None:
+    answer = await _post_raw(
+        gateway,
+        f"/v1/cases/thisted/{case}/events",
+        json.dumps(screened("evt-u") | {"type": f"note-{CPR}"}).encode(),
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"] == "type"
+    assert "screened" in answer.json()["reason"], "the expected tags are listed"
+    _no_echo(answer, "note-")
+
+
+def test_valid_events_serialise_as_before() -> None:
+    # event_fingerprint hashes this JSON; receipts already stored must keep matching.
+    event = EVENT_ADAPTER.validate_python(
+        {"type": "decision_made", "event_id": "e1", "effective_date": date(2019, 3, 5)}
+        | {"decision": "rf_granted", "months": 12, "route": "administrative"}
+    )
+    assert type(event).__pydantic_serializer__.to_json(event) == (
+        b'{"event_id":"e1","effective_date":"2019-03-05","reported_by":"caseworker-system",'
+        b'"type":"decision_made","decision":"rf_granted","end_on":null,"months":12,'
+        b'"route":"administrative","expected_recovery_on":null,"amount_dkk":null,"kind":null,'
+        b'"seat":null}'
+    )
+    assert engine.event_fingerprint(event) == engine.event_fingerprint(
+        EVENT_ADAPTER.validate_json(type(event).__pydantic_serializer__.to_json(event))
+    )
+
+
+def test_the_edge_bounds_lie_above_every_value_of_the_rulebook() -> None:
+    law = load_rulebook().law
+    numbers: dict[str, list[float]] = {}
+    for rule in law.rules.values():
+        for dated in rule.values:
+            values = dated.value if isinstance(dated.value, list) else [dated.value]
+            for value in values:
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    numbers.setdefault(rule.unit, []).append(value)
+    longest = max(numbers["months"] + [12 * y for y in numbers["years"]])
+    assert longest <= MAX_MONTHS
+    assert max(numbers["DKK"] + numbers.get("range", [0])) <= MAX_AMOUNT_DKK
+    assert max(numbers.get("count", [0]) + numbers.get("persons", [0])) <= MAX_SEAT
+
+
+# --- bodies, methods, tokens, query ------------------------------------------------------
+
+
+async def test_a_body_that_is_not_utf8_is_400_in_the_error_shape(gateway: Gateway) -> None:
+    for path in ("/v1/cases", "/v1/offers/subsidy", "/v1/cases/thisted/X-1/events"):
+        answer = await _post_raw(gateway, path, b'{"a": "\x80\xff"}')
+        assert answer.status_code == 400, answer.text
+        assert answer.json() == {
+            "error": "malformed_body",
+            "field": None,
+            "reason": "the body is not UTF-8 encoded JSON",
+        }
+
+
+async def test_an_unsupported_method_is_405_with_every_allowed_method(gateway: Gateway) -> None:
+    async with gateway.http() as http:
+        cases = await http.options("/v1/cases")
+        deleted = await http.delete("/v1/cases/thisted/X-1")
+        put = await http.put("/v1/cases/thisted/X-1/events")
+    assert cases.status_code == 405
+    assert cases.headers["allow"] == "GET, HEAD, POST"
+    assert cases.json()["error"] == "method_not_allowed"
+    assert deleted.headers["allow"] == "GET, HEAD"
+    assert put.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize("token", ["!!not-base64!!", "AAAA"])
+async def test_a_bogus_page_token_is_400_naming_next_page_token(
+    gateway: Gateway, token: str
+) -> None:
+    async with gateway.http() as http:
+        answer = await http.get("/v1/cases", params={"next_page_token": token})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == "invalid_page_token"
+    assert answer.json()["field"] == "next_page_token"
+
+
+async def test_an_unknown_query_parameter_is_refused(gateway: Gateway) -> None:
+    async with gateway.http() as http:
+        typo = await http.get("/v1/cases", params={"municipalty": "thisted"})
+        personal = await http.get("/v1/cases", params={CPR: "1"})
+        number_as_day = await http.get("/v1/cases", params={"deadline_before": "0"})
+    assert typo.status_code == 422, typo.text
+    assert typo.json()["field"] == "municipalty"
+    assert personal.status_code == 422
+    _no_echo(personal)
+    assert number_as_day.status_code == 422
+    assert number_as_day.json()["field"] == "deadline_before"
+
+
+# --- Temporal busy or away ---------------------------------------------------------------
+
+
+class _UpdatesTimeOut(Interceptor):
+    """The update RPC's deadline passes (a busy or stalled case), as the SDK reports it."""
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        class Outbound(OutboundInterceptor):
+            async def start_workflow_update(
+                self, input: StartWorkflowUpdateInput
+            ) -> WorkflowUpdateHandle[Any]:
+                raise WorkflowUpdateRPCTimeoutOrCancelledError()
+
+        return Outbound(next)
+
+
+def _asgi(gateway: Gateway, client: Client) -> httpx.AsyncClient:
+    app = create_app(gateway.config, client=client)
+    auth = {"Authorization": f"Bearer {gateway.tokens['thisted']}"}
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gw", headers=auth
+    )
+
+
+async def test_an_update_rpc_timeout_is_503_with_retry_after(gateway: Gateway, case: str) -> None:
+    config = gateway.temporal.config()
+    config["interceptors"] = [_UpdatesTimeOut()]
+    async with _asgi(gateway, Client(**config)) as http:
+        answer = await http.post(f"/v1/cases/thisted/{case}/events", json=screened("evt-slow"))
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["retry-after"].isdigit()
+    assert answer.json()["error"] == "unavailable"
+
+
+async def test_an_unreachable_temporal_is_503_with_retry_after(gateway: Gateway) -> None:
+    nowhere = await Client.connect(
+        f"127.0.0.1:{free_port()}", lazy=True, data_converter=gateway.temporal.data_converter
+    )
+    async with _asgi(gateway, nowhere) as http:
+        answers = [
+            await http.get("/v1/cases/thisted/X-1"),
+            await http.get("/v1/cases"),
+            await http.post("/v1/cases/thisted/X-1/events", json=screened()),
+        ]
+    for answer in answers:
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["retry-after"].isdigit()
+
+
+def test_every_503_is_documented_with_retry_after(gateway: Gateway) -> None:
+    document = create_app(gateway.config).openapi()
+    documented = 0
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                if status == "503":
+                    assert "Retry-After" in response["headers"]
+                    documented += 1
+                if status in {"400", "422"}:
+                    assert response["content"]["application/json"]["schema"]["$ref"].endswith(
+                        "/ErrorBody"
+                    )
+    assert documented >= 6
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+# --- the CLI -----------------------------------------------------------------------------
+
+
+def test_simulate_refuses_an_opening_the_law_refuses(tmp_path: Path) -> None:
+    scenario = tmp_path / "early.yaml"
+    scenario.write_text(
+        "name: opened before the modelled law\n"
+        "case: {case_id: SIM-EARLY-1, municipality: thisted, opened_on: 1900-01-01}\n"
+        "events: []\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    as_json = runner.invoke(cli.app, ["simulate", "case", str(scenario), "--json"])
+    plain = runner.invoke(cli.app, ["simulate", "case", str(scenario)])
+    assert as_json.exit_code == cli_simulate.OPENING_REFUSED, as_json.output
+    body = json.loads(as_json.stdout)
+    assert body["opened"] is False
+    assert body["refusal"]["field"] == "opened_on"
+    assert plain.exit_code == cli_simulate.OPENING_REFUSED
+    assert "cannot be opened" in plain.output
+    assert "Traceback" not in plain.output + as_json.output
