@@ -6,8 +6,9 @@ Each round, C clients open C new cases at once, then every client sends its own 
 again (a retry, as a client does after a timeout or a 503). It prints how each answer
 came back, by status, for the first tries and the retries, and whether every retry
 named the same workflow as its first answer. Figures are counts, not timings: the floor
-is every first try and every retry answered 200/201 with the case (status 0 in the
-counts: no HTTP answer at all).
+is no 5xx and no 409 for first tries and retries, and every retry naming the same case
+as its first answer (200/201 with the case, or 202 with its URL when it was not ready in
+time; status 0 in the counts: no HTTP answer at all).
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ async def open_case(http: httpx.AsyncClient, case: str) -> tuple[int, str | None
         answer = await http.post("/v1/cases", json=body(case))
     except httpx.HTTPError:
         return 0, None
-    has_case = answer.status_code in {200, 201} and "case" in answer.json()
-    return answer.status_code, answer.json()["workflow_id"] if has_case else None
+    # 200/201 carry the case, 202 its workflow id and URL (accepted, still starting).
+    named = answer.status_code in {200, 201, 202}
+    return answer.status_code, answer.json()["workflow_id"] if named else None
 
 
 async def round_of(http: httpx.AsyncClient, clients: int) -> tuple[Counter[int], Counter[int], int]:
@@ -73,14 +75,14 @@ async def bench(clients: int, rounds: int, data_dir: Path) -> int:
                     f"retries {dict(sorted(again.items()))}  same workflow {same}/{clients}"
                 )
             total = clients * rounds
-            bad = sum(v for k, v in (firsts + retries).items() if k not in {200, 201})
+            bad = sum(v for k, v in (firsts + retries).items() if k not in {200, 201, 202})
             print(
                 f"\ntotal {total} opens: first {dict(sorted(firsts.items()))}, "
                 f"retry {dict(sorted(retries.items()))}, same workflow {same_total}/{total}"
             )
             ok = bad == 0 and same_total == total
             verdict = "PASS" if ok else "FAIL"
-            print(f"floor     every open and retry answered 200/201, same case: {verdict}")
+            print(f"floor     no 5xx, no 409, every retry names the same case: {verdict}")
             return 0 if ok else 1
 
 

@@ -16,15 +16,19 @@ from typing import Any
 import httpx
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowContinuedAsNewError
 from typer.testing import CliRunner
 
+from domain.case import engine
+from domain.case.engine import CaseStart
+from domain.rulebook import load_rulebook
 from tests.gateway.conftest import Gateway
-from tests.gateway.test_api import new_case_id, screened, start_body
+from tests.gateway.test_api import OPENED, new_case_id, screened, start_body
 from tests.helpers import new_worker
 from tests.workflows.driver import case_activities
 from workers.cli_case import app as case_app
 from workers.gateway import cases, create_app
+from workflows.case_models import CaseClock, CaseWorkflowInput
 from workflows.case_workflow import CaseWorkflow
 
 CONCURRENT_OPENS = 50
@@ -119,9 +123,48 @@ async def test_reopening_with_other_data_is_409_naming_the_fields_that_differ(
     assert await updates_in_history(gateway.temporal, workflow_id) == updates, "no trace"
 
 
+async def test_a_case_keeps_its_opening_across_a_phase_change(gateway: Gateway) -> None:
+    body = start_body(new_case_id())
+    path = f"/v1/cases/thisted/{body['case_id']}"
+    jaf = {
+        "type": "decision_made",
+        "event_id": "evt-jaf",
+        "effective_date": "2019-03-04",
+        "decision": "jaf_granted",
+    }
+    async with gateway.http() as http:
+        started = await http.post("/v1/cases", json=body)
+        assert started.status_code == 201, started.text
+        workflow_id = started.json()["workflow_id"]
+        first_run = (await gateway.temporal.get_workflow_handle(workflow_id).describe()).run_id
+        assert (await http.post(f"{path}/events", json=screened())).status_code == 200
+        granted = await http.post(f"{path}/events", json=jaf)
+        assert granted.status_code == 200, granted.text
+        assert granted.json()["case"]["phase"] == "jobafklaringsforloeb"
+        # The phase change continues the case as new: the openings below meet the new run.
+        with pytest.raises(WorkflowContinuedAsNewError):
+            await gateway.temporal.get_workflow_handle(workflow_id, run_id=first_run).result(
+                follow_runs=False
+            )
+        same = await http.post("/v1/cases", json=body)
+        updates = await updates_in_history(gateway.temporal, workflow_id)
+        informed = {"facts": {"assessment.sufficiently_informed": True}}
+        other = await http.post("/v1/cases", json=body | informed)
+    assert same.status_code == 200, same.text
+    assert same.json()["case"]["phase"] == "jobafklaringsforloeb"
+    assert other.status_code == 409, other.text
+    assert other.json()["field"] == "facts"
+    # Refused by the new run's own validator (it was handed the opening), not accepted
+    # and then compared with the first run by the gateway.
+    assert await updates_in_history(gateway.temporal, workflow_id) == updates
+
+
 async def test_concurrent_opens_are_each_answered_with_the_case_and_a_retry_identically(
-    gateway: Gateway,
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Every open waits for its case however busy the machine is: the answer under test
+    # is the case, not how soon it comes (a 202 past the wait has its own test).
+    monkeypatch.setattr(cases, "OPEN_WAIT", 600.0)
     bodies = [start_body(new_case_id()) for _ in range(CONCURRENT_OPENS)]
     limits = httpx.Limits(max_connections=CONCURRENT_OPENS + 5)
     async with gateway.http() as http:
@@ -284,3 +327,32 @@ async def test_the_cli_can_start_the_same_case_twice(gateway: Gateway) -> None:
     assert f"Already open (same data) case-787-{case_id}" in again.output
     assert other.exit_code == 1
     assert "409 case_exists [facts]" in other.output
+
+
+async def test_reopening_a_case_that_does_not_know_its_opening_answers_it(
+    gateway: Gateway,
+) -> None:
+    """Runs continued before cases carried their opening do not know it: the gateway
+    compares with the first run's input instead (here a case begun from a state, as such
+    a run is, so there is nothing to compare and the case is answered)."""
+    body = start_body(new_case_id())
+    start = CaseStart(
+        case_id=body["case_id"],
+        municipality="thisted",
+        opened_on=OPENED,
+        target_group="2.1",
+        entry=body["entry"],
+    )
+    state = engine.open_case(start, load_rulebook())
+    workflow_id = f"case-787-{body['case_id']}"
+    await gateway.temporal.start_workflow(
+        CaseWorkflow.run,
+        CaseWorkflowInput(state=state, clock=CaseClock(legal_anchor=OPENED)),
+        id=workflow_id,
+        task_queue=gateway.config.task_queue,
+    )
+    async with gateway.http() as http:
+        opened = await http.post("/v1/cases", json=body)
+    assert opened.status_code == 200, opened.text
+    assert opened.json()["workflow_id"] == workflow_id
+    assert opened.json()["case"]["case_id"] == body["case_id"]

@@ -317,7 +317,8 @@ async def _compare_with_first_run(
     except RPCError as error:
         raise _rpc_error(error) from None
     if not isinstance(first, CaseWorkflowInput) or first.start is None:
-        raise _not_found()
+        # Begun from a state (a tool or a migration, never this API): nothing to compare.
+        return
     then = CaseOpening(start=first.start, legal_anchor=first.clock.legal_anchor)
     differ = then.differences(opening)
     if differ:
@@ -629,9 +630,10 @@ def _list_item(execution: WorkflowExecution) -> CaseListItem:
     summary="Fast-forward a case (dev stack only)",
     description="Moves this one case's clock forward by `days` legal days with Temporal's "
     "per-workflow time skipping, landing at noon of the target day, and waits until the "
-    "case has handled every deadline up to it. Only on the embedded dev stack "
-    "(`caseflow up`); 404 on a production gateway.",
-    responses=error_responses(401, 403, 404, 422, 503),
+    "case has handled every deadline up to it. Only a case opened with a simulated clock "
+    "(`legal_anchor`) can be advanced: a case on the real calendar is 409 `not_simulated`. "
+    "Only on the embedded dev stack (`caseflow up`); 404 on a production gateway.",
+    responses=error_responses(401, 403, 404, 409, 422, 503),
 )
 async def advance_case(
     *,
