@@ -258,6 +258,7 @@ async def start_case(
         await _settle(operation)
         return await _still_starting(client, workflow_id, municipality.id, body.case_id)
     except RPCError as error:
+        await _settle(operation)
         raise _rpc_error(error) from None
     if not answer.checked:
         started = await operation.workflow_handle()
@@ -433,9 +434,10 @@ async def _closed_receipt(
 ) -> ReportEventResult:
     """The first receipt of an event sent again to a closed case, from its replayed state.
 
-    Asked by query rather than kept in the workflow's result: it answers for every case
-    that ever closed, also those closed before receipts could be kept anywhere else, and
-    costs a replay of the last run only when an event is sent to a closed case."""
+    Asked by query rather than kept in the workflow's result: a query answers for every
+    case that ever closed (those closed before this gateway too) with no second copy of
+    the receipts in history, and its cost, a replay of the last run, is paid only when an
+    event is sent again to a closed case."""
     found = await _when_ready(
         lambda: handle.query(CaseWorkflow.receipt, event.event_id, rpc_timeout=QUERY_TIMEOUT)
     )
