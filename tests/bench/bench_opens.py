@@ -40,7 +40,8 @@ async def open_case(http: httpx.AsyncClient, case: str) -> tuple[int, str | None
     """(status, workflow id of the case in the answer); status 0: no HTTP answer at all."""
     try:
         answer = await http.post("/v1/cases", json=body(case))
-    except httpx.HTTPError:
+    except httpx.HTTPError as error:
+        print(f"  no answer: {type(error).__name__}")
         return 0, None
     # 200/201 carry the case, 202 its workflow id and URL (accepted, still starting).
     named = answer.status_code in {200, 201, 202}
