@@ -59,6 +59,20 @@ def _call(
     params: dict[str, Any] | None = None,
     busy: str | None = None,
 ) -> Any:
+    return _request(method, url, token, path, body=body, params=params, busy=busy)[1]
+
+
+def _request(
+    method: str,
+    url: str,
+    token: str | None,
+    path: str,
+    *,
+    body: Any = None,
+    params: dict[str, Any] | None = None,
+    busy: str | None = None,
+) -> tuple[int, Any]:
+    """(status, JSON answer) of a successful call; an error answer exits with its reason."""
     if not token:
         errors.print("caseflow: no token: pass --token or set CASEFLOW_GATEWAY_TOKEN")
         raise typer.Exit(EXIT_FAILURE)
@@ -81,7 +95,7 @@ def _call(
             markup=False,
         )
         raise typer.Exit(EXIT_FAILURE)
-    return payload
+    return answer.status_code, payload
 
 
 @contextmanager
@@ -171,11 +185,20 @@ def start(
         body["target_group"] = target_group
     if simulated:
         body["legal_anchor"] = opened_on
-    started = _call("POST", url, token, "/v1/cases", body=body, busy="Starting the case…")
+    busy = "Starting the case…"
+    status, started = _request("POST", url, token, "/v1/cases", body=body, busy=busy)
     if as_json:
         _print_json(started)
         return
-    _show_case(started["case"], f"Started {started['workflow_id']}")
+    if status == 202:
+        # Accepted, not ready yet: the same command again waits for it (it is idempotent).
+        console.print(
+            f"Accepted {started['workflow_id']}; still starting. Run the same command again, "
+            f"or `caseflow case show {municipality} {case_id}` in a moment."
+        )
+        return
+    verb = "Started" if status == 201 else "Already open (same data)"
+    _show_case(started["case"], f"{verb} {started['workflow_id']}")
 
 
 @app.command()

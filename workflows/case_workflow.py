@@ -46,16 +46,21 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.case_models import (
         CaseClock,
+        CaseOpened,
+        CaseOpening,
         CaseSnapshot,
         CaseWorkflowInput,
         CaseWorkflowResult,
+        OpenCaseInput,
         ReportEventInput,
         ReportEventResult,
     )
 
-__all__ = ["EVENT_REFUSED", "CaseWorkflow"]
+__all__ = ["EVENT_REFUSED", "OPENING_CONFLICT", "CaseWorkflow"]
 
 EVENT_REFUSED = "EventRefused"
+OPENING_CONFLICT = "OpeningConflict"
+"""A repeated opening with other data; its details name the fields (never the values)."""
 CLOCK_PINNED_TO_RUN_START = "clock-pinned-to-run-start"
 """Patch id: simulated calendars are pinned to the run's start event, not its first task."""
 REGIMES_FOLLOW_RULE_WINDOW = "regimes-follow-rule-window"
@@ -82,8 +87,19 @@ def _refusal(error: EventRefused) -> ApplicationError:
 
 @workflow.defn
 class CaseWorkflow:
-    def __init__(self) -> None:
-        self._state: CaseState | None = None
+    @workflow.init
+    def __init__(self, input: CaseWorkflowInput) -> None:
+        # The input is known before any update is validated: an opening that arrives with
+        # the start (update-with-start) is compared with it in the first activation.
+        self._opening = (
+            CaseOpening(start=input.start, legal_anchor=input.clock.legal_anchor)
+            if input.start is not None
+            else None
+        )
+        self._opened_by = input.opened_by if input.state is None else None
+        # A continued run answers queries with the state it was handed while it loads its
+        # rules: reads never meet a case "still starting" after a phase change.
+        self._state: CaseState | None = input.state
         self._rules: Rulebook | None = None
         self._clock = CaseClock()
         self._lock = asyncio.Lock()
@@ -136,7 +152,13 @@ class CaseWorkflow:
                 )
             if state.phase is not started_in or workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(CaseWorkflowInput(state=state, clock=self._clock))
+                workflow.continue_as_new(
+                    CaseWorkflowInput(
+                        state=state,
+                        start=self._opening.start if self._opening else None,
+                        clock=self._clock,
+                    )
+                )
             await self._sleep(state, rules)
 
     async def _sleep(self, state: CaseState, rules: Rulebook) -> None:
@@ -221,6 +243,36 @@ class CaseWorkflow:
             overbooked=booking.overbooked,
         )
 
+    # --- opening (update-with-start) ---------------------------------------------------
+
+    @workflow.update
+    async def open_case(self, input: OpenCaseInput) -> CaseOpened:
+        """The case, once it is ready, for the request that opened it or one repeating it.
+
+        The gateway sends it with the start (update-with-start, conflict policy
+        USE_EXISTING), so a first opening and any repeat wait for the same ready case."""
+        await workflow.wait_condition(lambda: self._state is not None and self._rules is not None)
+        state, _ = self._ready()
+        return CaseOpened(
+            case=CaseSnapshot.of(state, self._next_review),
+            created=self._opened_by is not None and input.request_id == self._opened_by,
+            checked=self._opening is not None,
+        )
+
+    @open_case.validator
+    def validate_open_case(self, input: OpenCaseInput) -> None:
+        # Refused in the validator: an opening with other data leaves no trace in history.
+        if self._opening is None:
+            return  # continued before runs kept their opening: the caller compares
+        differ = self._opening.differences(input.opening)
+        if differ:
+            raise ApplicationError(
+                "this case id was used for a case opened with other data",
+                {"fields": differ},
+                type=OPENING_CONFLICT,
+                non_retryable=True,
+            )
+
     # --- events ----------------------------------------------------------------------
 
     @workflow.update
@@ -266,8 +318,19 @@ class CaseWorkflow:
 
     @workflow.query
     def case(self) -> CaseSnapshot:
-        state, _ = self._ready()
-        return CaseSnapshot.of(state, self._next_review)
+        return CaseSnapshot.of(self._known(), self._next_review)
+
+    @workflow.query
+    def receipt(self, event_id: str) -> ReportEventResult | None:
+        """The first answer to `event_id` with the case as it is now; None if never seen.
+
+        Asked of a closed case, whose updates Temporal no longer takes: the worker replays
+        its last run and answers from the state it rebuilt."""
+        state = self._known()
+        first = state.events.get(event_id)
+        if first is None:
+            return None
+        return ReportEventResult(receipt=first, case=CaseSnapshot.of(state, self._next_review))
 
     @workflow.query
     def clock(self) -> CaseClock:
@@ -276,8 +339,13 @@ class CaseWorkflow:
 
     @workflow.query
     def timeline(self) -> list[TimelineEntry]:
-        state, _ = self._ready()
-        return state.timeline
+        return self._known().timeline
+
+    def _known(self) -> CaseState:
+        """The case as far as queries may see it (no rules needed to show it)."""
+        if self._state is None:
+            raise ApplicationError("the case is still starting", type="CaseNotReady")
+        return self._state
 
     def _ready(self) -> tuple[CaseState, Rulebook]:
         if self._state is None or self._rules is None:

@@ -44,6 +44,7 @@ __all__ = [
     "CaseList",
     "CaseListItem",
     "CaseStarted",
+    "CaseStarting",
     "CodecBody",
     "CodecPayload",
     "EventAccepted",
@@ -184,6 +185,13 @@ class StartCaseRequest(BaseModel):
 class CaseStarted(BaseModel):
     workflow_id: str
     case: CaseSnapshot
+
+
+class CaseStarting(BaseModel):
+    """A start Temporal accepted whose case was not ready in time; `url` is its address."""
+
+    workflow_id: str
+    url: str
 
 
 class EventAccepted(BaseModel):
