@@ -246,6 +246,33 @@ async def test_an_open_not_ready_in_time_answers_202_with_the_case_url(
     assert shown.status_code == 200, shown.text
 
 
+async def test_an_event_the_case_cannot_answer_in_time_is_503_to_retry_then_answered(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.setattr(cases, "OPEN_WAIT", 1.0)
+    monkeypatch.setattr(cases, "UPDATE_TIMEOUT", timedelta(seconds=1))
+    task_queue = f"no-worker-for-events-{new_case_id()}"
+    body = start_body(new_case_id())
+    events = f"/v1/cases/thisted/{body['case_id']}/events"
+    async with gateway_without_worker(gateway, task_queue) as http:
+        assert (await http.post("/v1/cases", json=body)).status_code == 202
+        waited = await http.post(events, json=screened())
+        assert waited.status_code == 503, waited.text
+        assert waited.json()["error"] == "unavailable"
+        assert int(waited.headers["retry-after"]) >= 1
+        async with new_worker(
+            gateway.temporal,
+            CaseWorkflow,
+            activities=case_activities(tmp_path),
+            task_queue=task_queue,
+        ):
+            monkeypatch.setattr(cases, "UPDATE_TIMEOUT", timedelta(seconds=60))
+            retried = await http.post(events, json=screened())
+            again = await http.post(events, json=screened())
+    assert retried.status_code == 200, retried.text
+    assert again.json()["receipt"] == retried.json()["receipt"], "the event is applied once"
+
+
 # --- events ------------------------------------------------------------------------------
 
 

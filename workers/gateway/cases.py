@@ -86,6 +86,9 @@ RETRY_AFTER = 1
 """Seconds a client is asked to wait before asking again about a case still starting."""
 DESCRIBE_TIMEOUT = timedelta(seconds=5)
 QUERY_TIMEOUT = timedelta(seconds=15)
+# An event whose case has no worker to answer it becomes a 503 to retry (the event id makes
+# the retry safe) instead of a request that hangs for as long as the worker is away.
+UPDATE_TIMEOUT = timedelta(seconds=30)
 """How long a read waits for the case's worker: a closed case is replayed to answer."""
 CATCH_UP_WAIT = 60.0
 """Seconds `advance` waits for the case to handle every deadline up to the new day."""
@@ -415,7 +418,7 @@ async def report_event(
     try:
         # The update waits in the workflow for a case that is still starting.
         result = await handle.execute_update(
-            CaseWorkflow.report_event, ReportEventInput(event=event)
+            CaseWorkflow.report_event, ReportEventInput(event=event), rpc_timeout=UPDATE_TIMEOUT
         )
     except WorkflowUpdateFailedError as error:
         raise _refused(error) from None
