@@ -109,10 +109,9 @@ def create_app(
     for router in api_routers():
         app.include_router(router)
     # The Temporal Web UI calls /codec from the browser, from its own origin.
-    ui_origins = [f"http://127.0.0.1:{config.ui_port}", f"http://localhost:{config.ui_port}"]
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=ui_origins,
+        allow_origins=codec_endpoint.ui_origins(config),
         allow_methods=["POST", "GET", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-Namespace"],
         allow_credentials=True,

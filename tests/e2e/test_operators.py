@@ -1,0 +1,86 @@
+"""What an operator sees of the embedded stack's demo cases: the Temporal Web UI (headless
+Chromium), `temporal workflow show/describe --codec-endpoint`, decoded, never ciphertext.
+
+Screenshots: bench-results/screenshots/<test name>-*.png (tests/helpers/browser.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.helpers.browser import Browser
+from tests.helpers.browser import browser as browser  # noqa: PLC0414 - the fixture
+from tests.helpers.stack import DemoStack, demo_stack
+
+pytestmark = pytest.mark.e2e
+
+JAMMERBUGT = "case-849-SIM-JAM-0001"
+AALBORG = "case-851-SIM-AAL-0001"
+CIPHERTEXT = "binary/encrypted"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStack]:
+    with demo_stack(tmp_path_factory.mktemp("operators")) as running:
+        yield running
+
+
+def test_cli_show_prints_decoded_input_updates_and_results(stack: DemoStack) -> None:
+    plain = stack.temporal("workflow", "show", "-w", AALBORG, "--detailed")
+    assert plain.returncode == 0, plain.stderr
+    # Without the codec the history is ciphertext: none of the fields below can be read.
+    assert "input[0].start.municipality" not in plain.stdout
+
+    shown = stack.temporal(
+        "workflow", "show", "-w", AALBORG, "--detailed", "--codec-endpoint", stack.codec_endpoint
+    )
+    assert shown.returncode == 0, shown.stderr
+    out = shown.stdout
+    assert CIPHERTEXT not in out
+    assert "input[0].start.municipality: aalborg" in out
+    assert "acceptedRequest.input.args[0].event.type: screened" in out  # an update's input
+    assert "outcome.success[0].case.case_id: SIM-AAL-0001" in out  # an update's result
+    assert "result[0].booking_id: bkg_" in out  # an activity's result
+    # The tracing header is `json/plain`, not ours: passed through, not refused.
+    assert "header.fields._tracer-data.traceparent: 00-" in out
+
+
+def test_cli_describe_decodes_the_user_metadata(stack: DemoStack) -> None:
+    described = stack.temporal(
+        "workflow", "describe", "-w", JAMMERBUGT, "--codec-endpoint", stack.codec_endpoint
+    )
+    assert described.returncode == 0, described.stderr
+    assert CIPHERTEXT not in described.stdout
+    assert "SIM-JAM-0001" in described.stdout
+
+
+def test_codec_refuses_a_tokenless_call_that_names_another_host(stack: DemoStack) -> None:
+    body: dict[str, list[object]] = {"payloads": []}
+    ok = httpx.post(f"{stack.codec_endpoint}/decode", json=body)
+    assert ok.status_code == 200
+    rebound = httpx.post(
+        f"{stack.codec_endpoint}/decode", json=body, headers={"Host": "evil.example:80"}
+    )
+    assert rebound.status_code == 401
+    other_origin = httpx.post(
+        f"{stack.codec_endpoint}/decode", json=body, headers={"Origin": "http://evil.example"}
+    )
+    assert other_origin.status_code == 401
+
+
+async def test_web_ui_shows_a_demo_case_decoded(stack: DemoStack, browser: Browser) -> None:
+    page = browser.page
+    await browser.open(f"{stack.ui}/namespaces/default/workflows/{JAMMERBUGT}")
+    # The UI polls (no networkidle): wait for the decoded input itself.
+    await page.get_by_text('"SIM-JAM-0001"').first.wait_for(timeout=30_000)
+    # A timer's summary: readable text with its citation, not "1", "2".
+    await page.get_by_text("Individual conversation").first.wait_for(timeout=30_000)
+    shot = await browser.shot("workflow")
+    body = await page.inner_text("body")
+    assert CIPHERTEXT not in body
+    assert "Codec Server could not connect" not in body
+    assert '"municipality": "jammerbugt"' in body
+    assert shot.name.endswith(".png")
