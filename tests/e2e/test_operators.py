@@ -6,10 +6,13 @@ Screenshots: bench-results/screenshots/<test name>-*.png (tests/helpers/browser.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
 
 from tests.helpers.browser import Browser
 from tests.helpers.browser import browser as browser  # noqa: PLC0414 - the fixture
@@ -48,13 +51,40 @@ def test_cli_show_prints_decoded_input_updates_and_results(stack: DemoStack) -> 
     assert "header.fields._tracer-data.traceparent: 00-" in out
 
 
-def test_cli_describe_decodes_the_user_metadata(stack: DemoStack) -> None:
+def test_cli_describe_shows_the_static_summary_and_details(stack: DemoStack) -> None:
     described = stack.temporal(
-        "workflow", "describe", "-w", JAMMERBUGT, "--codec-endpoint", stack.codec_endpoint
+        "workflow", "describe", "-w", AALBORG, "--codec-endpoint", stack.codec_endpoint
     )
     assert described.returncode == 0, described.stderr
-    assert CIPHERTEXT not in described.stdout
-    assert "SIM-JAM-0001" in described.stdout
+    out = described.stdout
+    assert CIPHERTEXT not in out
+    assert 'StaticSummary  "Case SIM-AAL-0001 · Aalborg · sygedagpenge"' in out
+    assert "**Regime at start** STANDARD_2015" in out
+    assert "**Simulated calendar** from legal date 2019-09-02" in out
+
+
+def test_cli_metadata_shows_current_details_of_a_continued_run(stack: DemoStack) -> None:
+    # The Jammerbugt case has continued as new (sygedagpenge -> jobafklaring): static
+    # metadata stays with the first run, current details are set again in this one.
+    shown = stack.temporal(
+        "workflow", "metadata", "-w", JAMMERBUGT, "--codec-endpoint", stack.codec_endpoint
+    )
+    assert shown.returncode == 0, shown.stderr
+    out = shown.stdout
+    assert "**Legal date** 2020-" in out and "(simulated calendar)" in out
+    assert "**Phase** jobafklaringsforloeb" in out
+    assert "**Next deadline** 2020-" in out and "STANDARD_2020" in out
+    assert "[001:" not in out  # acts, not seed lines
+
+
+def test_timer_and_activity_summaries_name_deadline_and_act(stack: DemoStack) -> None:
+    shown = stack.temporal(
+        "workflow", "show", "-w", JAMMERBUGT, "--detailed", "--codec-endpoint", stack.codec_endpoint
+    )
+    summaries = [line for line in shown.stdout.splitlines() if "userMetadata.summary" in line]
+    assert any("Deadline 2020-" in line and "passes" in line for line in summaries)
+    assert any("on legal date" in line for line in summaries)
+    assert all("[001:" not in line for line in summaries)
 
 
 def test_codec_refuses_a_tokenless_call_that_names_another_host(stack: DemoStack) -> None:
@@ -76,11 +106,39 @@ async def test_web_ui_shows_a_demo_case_decoded(stack: DemoStack, browser: Brows
     await browser.open(f"{stack.ui}/namespaces/default/workflows/{JAMMERBUGT}")
     # The UI polls (no networkidle): wait for the decoded input itself.
     await page.get_by_text('"SIM-JAM-0001"').first.wait_for(timeout=30_000)
-    # A timer's summary: readable text with its citation, not "1", "2".
-    await page.get_by_text("Individual conversation").first.wait_for(timeout=30_000)
+    # A timer's summary: readable text with its deadline and act, not "1", "2".
+    await page.get_by_text("passes: Individual conversation").first.wait_for(timeout=30_000)
     shot = await browser.shot("workflow")
     body = await page.inner_text("body")
     assert CIPHERTEXT not in body
     assert "Codec Server could not connect" not in body
     assert '"municipality": "jammerbugt"' in body
     assert shot.name.endswith(".png")
+
+
+async def _frames_text(page: Page) -> str:
+    texts = []
+    for frame in page.frames:
+        with contextlib.suppress(PlaywrightError):
+            texts.append(await frame.inner_text("body", timeout=2_000))
+    return "\n".join(texts)
+
+
+async def test_web_ui_shows_summary_and_current_details(stack: DemoStack, browser: Browser) -> None:
+    page = browser.page
+    await browser.open(f"{stack.ui}/namespaces/default/workflows/{AALBORG}")
+    await page.get_by_text('"SIM-AAL-0001"').first.wait_for(timeout=30_000)
+    await page.get_by_text("User Metadata").first.click()
+    # The UI renders summary and details (markdown) in sandboxed iframes.
+    wanted = ("Case SIM-AAL-0001 · Aalborg · sygedagpenge", "Legal date", "Next deadline")
+    text = ""
+    for _ in range(60):
+        text = await _frames_text(page)
+        if all(w in text for w in wanted):
+            break
+        await page.wait_for_timeout(500)
+    await browser.shot("summary")
+    assert all(w in text for w in wanted), text[-2000:]
+    assert "simulated calendar" in text
+    assert CIPHERTEXT not in text
+    assert "[001:" not in text

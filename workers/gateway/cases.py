@@ -56,6 +56,7 @@ from workers.gateway.models import (
 )
 from workers.gateway.timeskip import FastForwardFailed, fast_forward, virtual_now
 from workers.logging_setup import get_logger
+from workflows import case_details
 from workflows import search_attributes as sa
 from workflows.case_models import (
     CaseClock,
@@ -191,10 +192,13 @@ async def start_case(
     )
     _check_start(start, rules)
     workflow_id = workflow_id_for(str(municipality.code), body.case_id)
+    clock = CaseClock(legal_anchor=body.legal_anchor)
+    # What the Web UI shows of the case (no personal data, see workflows.case_details).
+    shown = case_details.start_metadata(start, rules, clock)
     try:
         await client.start_workflow(
             CaseWorkflow.run,
-            CaseWorkflowInput(start=start, clock=CaseClock(legal_anchor=body.legal_anchor)),
+            CaseWorkflowInput(start=start, clock=clock),
             id=workflow_id,
             task_queue=config.task_queue,
             # A case id is used once per municipality, also after the case has closed.
@@ -207,7 +211,8 @@ async def start_case(
                     SearchAttributePair(sa.CASE_PHASE, body.phase.value),
                 ]
             ),
-            static_summary=f"Case {body.case_id} ({municipality.name}, {body.phase.value})",
+            static_summary=shown.summary,
+            static_details=shown.details,
         )
     except WorkflowAlreadyStartedError:
         raise ApiError(409, "case_exists", "a case with this id exists", "case_id") from None

@@ -155,4 +155,5 @@ class CodecPayload(BaseModel):
 
 
 class CodecBody(BaseModel):
-    payloads: list[CodecPayload]
+    # Optional: `temporal workflow metadata` sends `{}` for a query without arguments.
+    payloads: list[CodecPayload] = Field(default_factory=list)
