@@ -359,18 +359,7 @@ async def case_timeline(
         workflow_id=workflow_id,
         case_id=case_id,
         municipality=found.id,
-        entries=[
-            TimelineItem(
-                date=e.on,
-                kind=e.kind,
-                subject=e.subject,
-                summary=e.summary,
-                citations=list(e.citations),
-                regime=e.regime,
-                phase=e.phase,
-            )
-            for e in entries
-        ],
+        entries=[TimelineItem.of(e) for e in entries],
     )
 
 

@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.case.identifiers import check_reference
-from domain.case.model import EventReceipt, FactValue, PhaseName, TimelineKind
+from domain.case.model import EventReceipt, FactValue, PhaseName, TimelineEntry, TimelineKind
+from domain.rulebook import citation_text
 from workflows.case_models import CaseSnapshot
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "CaseList",
     "CaseListItem",
     "CaseStarted",
+    "CitationSource",
     "CodecBody",
     "CodecPayload",
     "EventAccepted",
@@ -92,14 +94,43 @@ class EventAccepted(BaseModel):
     case: CaseSnapshot
 
 
+class CitationSource(BaseModel):
+    """One citation as the rulebook holds it: the act, and where its number comes from."""
+
+    act: str = Field(description='Act and paragraph, e.g. "SDL § 11a".')
+    provenance: str = Field(
+        description='Source line in the seed documents, e.g. "[001:L2273]", or '
+        '"public law, to confirm".'
+    )
+
+
 class TimelineItem(BaseModel):
     date: date
     kind: TimelineKind
     subject: str
     summary: str
-    citations: list[str]
+    citations: list[str] = Field(
+        description="The acts and paragraphs (or trial and grant letter) to look up, each once."
+    )
+    sources: list[CitationSource] = Field(
+        default_factory=list, description="Each citation with its provenance (seed line)."
+    )
     regime: str | None
     phase: PhaseName | None
+
+    @classmethod
+    def of(cls, entry: TimelineEntry) -> TimelineItem:
+        parts = [citation_text.split(c) for c in entry.citations]
+        return cls(
+            date=entry.on,
+            kind=entry.kind,
+            subject=entry.subject,
+            summary=entry.summary,
+            citations=citation_text.acts(entry.citations),
+            sources=[CitationSource(act=p.act, provenance=p.provenance) for p in parts],
+            regime=entry.regime,
+            phase=entry.phase,
+        )
 
 
 class Timeline(BaseModel):
