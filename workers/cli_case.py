@@ -243,6 +243,25 @@ def show(
     _show_case(case, case["case_id"], provenance=provenance)
 
 
+@app.command("open")
+def open_page(
+    municipality: Municipality,
+    case_id: CaseId,
+    *,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+    as_json: AsJson = False,
+) -> None:
+    """Print a short-lived link to the case's page (its timeline drawn) for a browser."""
+    link = _call("POST", url, token, f"/v1/cases/{municipality}/{case_id}/page-link")
+    if as_json:
+        _print_json(link)
+        return
+    # Plain print: the whole URL on one line, never wrapped, so it can be clicked or copied.
+    print(link["url"])
+    errors.print("The link works for a few minutes and is a credential: do not share it.")
+
+
 @app.command()
 def timeline(
     municipality: Municipality,

@@ -6,7 +6,10 @@ Screenshots: bench-results/screenshots/<test name>-*.png (tests/helpers/browser.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -142,3 +145,49 @@ async def test_web_ui_shows_summary_and_current_details(stack: DemoStack, browse
     assert "simulated calendar" in text
     assert CIPHERTEXT not in text
     assert "[001:" not in text
+
+
+# --- the case page ------------------------------------------------------------------------
+
+
+def test_case_page_needs_a_token_or_a_signed_link(stack: DemoStack) -> None:
+    page = f"{stack.gateway}/cases/jammerbugt/SIM-JAM-0001"
+    assert httpx.get(page).status_code == 401
+    forged = httpx.get(page, params={"client": "dev", "exp": 9_999_999_999, "sig": "0" * 64})
+    assert forged.status_code == 401
+    shown = httpx.get(page, headers={"Authorization": f"Bearer {stack.token}"})
+    assert shown.status_code == 200
+    assert shown.headers["content-type"].startswith("text/html")
+    assert "<svg" in shown.text
+    assert "http://" not in shown.text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "[001:" in shown.text  # provenance kept, on its own line under the act
+    unknown = httpx.get(
+        f"{stack.gateway}/cases/jammerbugt/SIM-NOPE",
+        headers={"Authorization": f"Bearer {stack.token}"},
+    )
+    assert unknown.status_code == 404
+
+
+async def test_case_page_from_caseflow_case_open_in_chromium(
+    stack: DemoStack, browser: Browser
+) -> None:
+    opened = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "workers.cli", "case", "open", "jammerbugt", "SIM-JAM-0001",
+         "--url", stack.gateway, "--token", stack.token],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert opened.returncode == 0, opened.stderr
+    link = opened.stdout.strip()
+    assert link.startswith(f"{stack.gateway}/cases/jammerbugt/SIM-JAM-0001?")
+    page = browser.page
+    await browser.open(link)  # a browser: no bearer header, only the link
+    await page.locator("svg.timeline").wait_for(timeout=30_000)
+    await browser.shot("case-page")
+    svg_text = await page.locator("svg.timeline").inner_html()
+    for row in ("phase", "STANDARD_2015", "STANDARD_2020", "TRIAL:FK-2.c", "TRIAL:FK-3.m"):
+        assert f'data-label="{row}"' in svg_text, row
+    assert 'class="mark overdue"' in svg_text
+    assert "rule moved a deadline" in svg_text
+    body = await page.inner_text("body")
+    assert "overdue" in body and "jobafklaringsforloeb" in body

@@ -19,13 +19,14 @@ from temporalio.runtime import Runtime
 from domain.rulebook import Rulebook, load_rulebook
 from workers.auth import NoTokens, TokenFileStore, TokenVerifier
 from workers.config import CaseflowConfig
-from workers.gateway import cases, codec_endpoint, enrolment, health, offers
+from workers.gateway import case_page, cases, codec_endpoint, enrolment, health, offers
 from workers.gateway.errors import (
     MAX_CODEC_BODY,
     MAX_EVENT_BODY,
     BodyLimit,
     install_error_handlers,
 )
+from workers.gateway.page_links import PageLinks
 from workers.logging_setup import get_logger
 from workers.temporal_client import connect
 
@@ -34,7 +35,14 @@ log = get_logger(__name__)
 
 def api_routers() -> list[APIRouter]:
     """The gateway's API routers; each reads the client/config through `deps`."""
-    return [cases.router, enrolment.router, offers.router, codec_endpoint.router]
+    return [
+        case_page.links_router,
+        cases.router,
+        enrolment.router,
+        offers.router,
+        codec_endpoint.router,
+        case_page.router,
+    ]
 
 
 def _body_limit(path: str) -> int | None:
@@ -104,6 +112,7 @@ def create_app(
     app.state.rulebook = rules
     app.state.token_verifier = verifier or token_verifier(config, rules)
     app.state.payload_codec = codec
+    app.state.page_links = PageLinks()
     install_error_handlers(app)
     app.include_router(health.router)
     for router in api_routers():
