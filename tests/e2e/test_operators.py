@@ -184,6 +184,7 @@ async def test_case_page_from_caseflow_case_open_in_chromium(
     await browser.open(link)  # a browser: no bearer header, only the link
     await page.locator("svg.timeline").wait_for(timeout=30_000)
     await browser.shot("case-page")
+    await browser.shot("case-page-top", full_page=False)  # README's picture (docs/)
     svg_text = await page.locator("svg.timeline").inner_html()
     for row in ("phase", "STANDARD_2015", "STANDARD_2020", "TRIAL:FK-2.c", "TRIAL:FK-3.m"):
         assert f'data-label="{row}"' in svg_text, row

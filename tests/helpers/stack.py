@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from tests.helpers.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,6 +69,15 @@ class DemoStack:
         )
 
 
+def _ready(stack: DemoStack, demo: bool) -> bool:
+    if demo:
+        return "demo cases ready" in stack.log()
+    try:
+        return httpx.get(f"{stack.gateway}/readyz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 def _ports(n: int) -> list[int]:
     ports: set[int] = set()
     while len(ports) < n:
@@ -75,8 +86,9 @@ def _ports(n: int) -> list[int]:
 
 
 @contextlib.contextmanager
-def demo_stack(root: Path) -> Iterator[DemoStack]:
-    """Start `caseflow up` (demo on), wait until the demo cases are ready, stop it after."""
+def demo_stack(root: Path, *, demo: bool = True) -> Iterator[DemoStack]:
+    """Start `caseflow up`, wait until the demo cases are ready (or, without the demo,
+    until the gateway answers `/readyz`), and stop it afterwards."""
     grpc, ui, gateway, metrics = _ports(4)
     stack = DemoStack(root / "data", grpc, ui, gateway, root / "caseflow-up.log")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEFLOW_")}
@@ -84,7 +96,7 @@ def demo_stack(root: Path) -> Iterator[DemoStack]:
     args = [
         sys.executable, "-m", "workers.cli", "up", "--data-dir", str(stack.data_dir),
         "--grpc-port", str(grpc), "--ui-port", str(ui), "--gateway-port", str(gateway),
-        "--metrics-port", str(metrics),
+        "--metrics-port", str(metrics), *([] if demo else ["--no-demo"]),
     ]  # fmt: skip
     with stack.log_path.open("wb") as log:
         stack.process = subprocess.Popen(
@@ -92,7 +104,7 @@ def demo_stack(root: Path) -> Iterator[DemoStack]:
         )
     try:
         deadline = time.monotonic() + DEMO_TIMEOUT
-        while "demo cases ready" not in stack.log():
+        while not _ready(stack, demo):
             if stack.process.poll() is not None:
                 raise AssertionError(f"caseflow up exited:\n{stack.log()[-4000:]}")
             if "demo cases not created" in stack.log() or time.monotonic() > deadline:
