@@ -24,6 +24,8 @@ MET = "#59a14f"
 EVENT = "#333333"
 MOVED = "#f28e2b"
 DEADLINE = "#b07aa1"
+PHASE_COLOURS = ("#5f6b73", "#8d99a3")
+"""Greys, alternating: phases must not be mistaken for a regime's colour."""
 
 
 def _cited(citations: Sequence[str]) -> str:
@@ -40,7 +42,7 @@ def _phase_bands(entries: Sequence[TimelineEntry], end: date) -> list[Band]:
     bands = []
     for i, (start, phase) in enumerate(starts):
         stop = starts[i + 1][0] if i + 1 < len(starts) else end
-        colour = PALETTE[(i + 4) % len(PALETTE)]
+        colour = PHASE_COLOURS[i % len(PHASE_COLOURS)]
         bands.append(Band(start, max(stop, start + timedelta(days=1)), phase, colour))
     return bands
 

@@ -152,7 +152,8 @@ h1{font-size:22px;margin:0 0 4px}.meta{color:#555;margin:0 0 16px}
 .chart{overflow-x:auto;border:1px solid #ddd;border-radius:6px;padding:8px;background:#fff}
 table{border-collapse:collapse;width:100%;margin-top:16px;font-size:13px}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eee;vertical-align:top}
-th{background:#f5f5f5}.src{color:#777;font-size:11px}tr.overdue td{background:#fdecea}
+th{background:#f5f5f5}td:first-child{white-space:nowrap}.src{color:#777;font-size:11px}
+tr.overdue td{background:#fdecea}
 .badge{display:inline-block;padding:1px 6px;border-radius:4px;background:#eee;margin-right:4px}
 .badge.over{background:#d62728;color:#fff}.legend span{margin-right:14px}
 """
