@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from domain.rulebook import citation_text
+
 app = typer.Typer(
     help="Cases through the gateway: start, event, show, timeline, list (advance on `up`).",
     no_args_is_help=True,
@@ -44,6 +46,9 @@ Token = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the API's JSON answer")]
+Provenance = Annotated[
+    bool, typer.Option("--provenance", help="Show each act's source line (seed references)")
+]
 Municipality = Annotated[str, typer.Argument(help="Municipality id, name or kommune code")]
 CaseId = Annotated[str, typer.Argument(help="The case system's reference (never a CPR number)")]
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -131,7 +136,7 @@ def _print_json(payload: Any) -> None:
     console.print_json(json.dumps(payload))
 
 
-def _show_case(case: dict[str, Any], title: str) -> None:
+def _show_case(case: dict[str, Any], title: str, *, provenance: bool = False) -> None:
     console.print(
         f"[bold]{title}[/bold]  {case['municipality']}  phase [cyan]{case['phase']}[/cyan] "
         f"since {case['phase_started_on']}  today {case['today']}"
@@ -142,7 +147,8 @@ def _show_case(case: dict[str, Any], title: str) -> None:
         console.print("facts: " + ", ".join(f"{k}={v}" for k, v in case["facts"].items()))
     table = Table("due", "obligation", "regime", "citations", "why", title="Open obligations")
     for o in case["open_obligations"]:
-        table.add_row(o["due_on"], o["title"], o["regime"], "; ".join(o["citations"]), o["reason"])
+        cited = citation_text.readable(o["citations"], provenance=provenance)
+        table.add_row(o["due_on"], o["title"], o["regime"], cited, o["reason"])
     console.print(table)
     if case["overdue"]:
         late = Table("due", "obligation", "missed on", title="Overdue", style="red")
@@ -250,13 +256,33 @@ def show(
     url: Url = DEFAULT_URL,
     token: Token = None,
     as_json: AsJson = False,
+    provenance: Provenance = False,
 ) -> None:
     """Show a case: phase, facts, open and overdue obligations with their legal basis."""
     case = _call("GET", url, token, f"/v1/cases/{municipality}/{case_id}", busy="Asking the case…")
     if as_json:
         _print_json(case)
         return
-    _show_case(case, case["case_id"])
+    _show_case(case, case["case_id"], provenance=provenance)
+
+
+@app.command("open")
+def open_page(
+    municipality: Municipality,
+    case_id: CaseId,
+    *,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+    as_json: AsJson = False,
+) -> None:
+    """Print a short-lived link to the case's page (its timeline drawn) for a browser."""
+    link = _call("POST", url, token, f"/v1/cases/{municipality}/{case_id}/page-link")
+    if as_json:
+        _print_json(link)
+        return
+    # Plain print: the whole URL on one line, never wrapped, so it can be clicked or copied.
+    print(link["url"])
+    errors.print("The link works for a few minutes and is a credential: do not share it.")
 
 
 @app.command()
@@ -267,6 +293,7 @@ def timeline(
     url: Url = DEFAULT_URL,
     token: Token = None,
     as_json: AsJson = False,
+    provenance: Provenance = False,
 ) -> None:
     """A case's timeline with citations and regimes (closed cases too)."""
     answer = _call(
@@ -281,9 +308,11 @@ def timeline(
         return
     table = Table("date", "kind", "summary", "regime", "citations", title=answer["workflow_id"])
     for e in answer["entries"]:
-        table.add_row(
-            e["date"], e["kind"], e["summary"], e["regime"] or "", "; ".join(e["citations"])
-        )
+        if provenance:
+            cited = "; ".join(f"{c['act']} {c['provenance']}".strip() for c in e["sources"])
+        else:
+            cited = "; ".join(e["citations"])
+        table.add_row(e["date"], e["kind"], e["summary"], e["regime"] or "", cited)
     console.print(table)
 
 

@@ -26,6 +26,7 @@ from domain.rulebook import (
     UnknownMunicipality,
     UnknownReform,
     UnknownTargetGroup,
+    citation_text,
     load_rulebook,
 )
 from domain.rulebook.resolver import fmt_value
@@ -132,6 +133,9 @@ def explain(  # noqa: PLR0917 - typer maps each option to a parameter
         bool, typer.Option("--all", help="Also rules scoped to other target groups.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+    provenance: Annotated[
+        bool, typer.Option("--provenance", help="Show each act's source line (seed references).")
+    ] = False,
     root: RootOption = None,
     parameters: ParamsOption = None,
 ) -> None:
@@ -198,7 +202,7 @@ def explain(  # noqa: PLR0917 - typer maps each option to a parameter
             f"{value} {r.unit}" if r.applicable and r.unit not in ("bool", "text") else value,
             r.regime,
             r.reason,
-            "; ".join(r.citations),
+            citation_text.readable(r.citations, provenance=provenance),
             r.next_change.isoformat() if r.next_change else "-",
         )
     console.print(table)

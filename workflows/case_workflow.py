@@ -31,7 +31,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.rulebook_activity import LOAD_RULE_SLICE, RuleSliceRequest
     from domain.case import engine
-    from domain.case.dates import day_after
     from domain.case.engine import CaseStart, EventRefused
     from domain.case.model import (
         ActionKind,
@@ -43,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.rulebook import Rulebook
     from domain.rulebook.packed import PackedRuleSlice, compiled
+    from workflows import case_details
     from workflows import search_attributes as sa
     from workflows.case_models import (
         CaseClock,
@@ -168,7 +168,8 @@ class CaseWorkflow:
         summary = "Waiting for an event"
         if wake is not None:
             timeout = max(self._clock.instant(wake) - workflow.now(), timedelta(seconds=1))
-            summary = _wake_summary(state, wake)
+            summary = case_details.wake_summary(state, wake, self._clock)
+        self._describe(state)
         self._woken = False
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
@@ -201,7 +202,12 @@ class CaseWorkflow:
             municipality=state.municipality,
             case_id=state.case_id,
         )
+        # The activity's input keeps the summary it always had (it reaches the
+        # municipality's systems); the UI's summary names the act a person can look up.
+        # Summaries are user metadata, which replay does not compare with the recorded
+        # commands, so no patch: the committed histories (tests/replay) replay unchanged.
         summary = f"{record.title} — {', '.join(record.citations[:1])} — {record.regime}"
+        shown = case_details.obligation_summary(record)
         today = self._today()
         if action.kind is ActionKind.REQUEST_CERTIFICATE:
             certificate = await workflow.execute_activity(
@@ -217,7 +223,7 @@ class CaseWorkflow:
                 result_type=CertificateRequestResult,
                 start_to_close_timeout=_ACTIVITY_TIMEOUT,
                 retry_policy=_ACTIVITY_RETRY,
-                summary=summary,
+                summary=shown,
             )
             return ActionReceipt(reference=certificate.request_id, performed_on=today)
         booking = await workflow.execute_activity(
@@ -234,7 +240,7 @@ class CaseWorkflow:
             result_type=MeetingBookingResult,
             start_to_close_timeout=_ACTIVITY_TIMEOUT,
             retry_policy=_ACTIVITY_RETRY,
-            summary=summary,
+            summary=shown,
         )
         return ActionReceipt(
             reference=booking.booking_id,
@@ -289,6 +295,7 @@ class CaseWorkflow:
                 raise _refusal(error) from None
             await self._perform_actions(state)
             self._publish(state)
+            self._describe(state)
         self._woken = True
         return ReportEventResult(receipt=receipt, case=CaseSnapshot.of(state, self._next_review))
 
@@ -352,6 +359,15 @@ class CaseWorkflow:
             raise ApplicationError("the case is still starting", type="CaseNotReady")
         return self._state, self._rules
 
+    # --- what the Web UI shows ----------------------------------------------------------
+
+    def _describe(self, state: CaseState) -> None:
+        # Current details are not part of history (the UI reads them with a built-in
+        # query), so they are set again on every step and in every run, replay included.
+        workflow.set_current_details(
+            case_details.current_details(state, self._clock, self._next_review)
+        )
+
     # --- search attributes -----------------------------------------------------------
 
     def _publish(self, state: CaseState) -> None:
@@ -403,11 +419,3 @@ def _required(input: CaseWorkflowInput) -> CaseStart:
     if input.start is None:
         raise ApplicationError("a case workflow needs `start` or `state`", type="BadInput")
     return input.start
-
-
-def _wake_summary(state: CaseState, wake: date) -> str:
-    due = [o for o in state.open_obligations() if day_after(o.due_on) == wake]
-    if due:
-        first = due[0]
-        return f"{first.title} — {', '.join(first.citations[:1])} — {first.regime}"
-    return f"Next review {wake.isoformat()}"

@@ -62,6 +62,7 @@ from workers.gateway.models import (
 )
 from workers.gateway.timeskip import FastForwardFailed, fast_forward, virtual_now
 from workers.logging_setup import get_logger
+from workflows import case_details
 from workflows import search_attributes as sa
 from workflows.case_models import (
     CaseClock,
@@ -222,6 +223,8 @@ async def start_case(
     opening = CaseOpening(start=start, legal_anchor=body.legal_anchor)
     workflow_id = workflow_id_for(str(municipality.code), body.case_id)
     request_id = uuid.uuid4().hex
+    # What the Web UI shows of the case (no personal data, see workflows.case_details).
+    shown = case_details.start_metadata(start, rules, CaseClock(legal_anchor=body.legal_anchor))
     operation = WithStartWorkflowOperation(
         CaseWorkflow.run,
         CaseWorkflowInput(
@@ -240,7 +243,8 @@ async def start_case(
                 SearchAttributePair(sa.CASE_PHASE, body.phase.value),
             ]
         ),
-        static_summary=f"Case {body.case_id} ({municipality.name}, {body.phase.value})",
+        static_summary=shown.summary,
+        static_details=shown.details,
     )
     try:
         async with asyncio.timeout(OPEN_WAIT):
@@ -512,18 +516,7 @@ async def case_timeline(
         workflow_id=workflow_id,
         case_id=case_id,
         municipality=found.id,
-        entries=[
-            TimelineItem(
-                date=e.on,
-                kind=e.kind,
-                subject=e.subject,
-                summary=e.summary,
-                citations=list(e.citations),
-                regime=e.regime,
-                phase=e.phase,
-            )
-            for e in entries
-        ],
+        entries=[TimelineItem.of(e) for e in entries],
     )
 
 
