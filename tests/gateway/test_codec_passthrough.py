@@ -48,3 +48,15 @@ async def test_the_workers_codec_still_refuses_plaintext() -> None:
     codec = EncryptionCodec(KeyRing.generate())
     with pytest.raises(PayloadDecryptionError, match="unencrypted"):
         await codec.decode([Payload(metadata={"encoding": b"json/plain"}, data=b"{}")])
+
+
+async def test_decode_takes_the_query_the_web_ui_sends(gateway: Gateway) -> None:
+    # Temporal Web UI 2.54 asks `/codec/decode?preserveStorageRefs=true`; refusing it as an
+    # unknown query parameter showed "Codec Server could not connect" and ciphertext.
+    headers = {"X-Namespace": gateway.config.namespace}
+    async with gateway.http("operator") as http:
+        for path in ("/codec/decode", "/codec/encode"):
+            answer = await http.post(
+                f"{path}?preserveStorageRefs=true", json={"payloads": []}, headers=headers
+            )
+            assert answer.status_code == 200, answer.text

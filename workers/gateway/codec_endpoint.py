@@ -34,7 +34,7 @@ import ipaddress
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
@@ -54,6 +54,16 @@ log = get_logger(__name__)
 Namespace = Annotated[
     str | None,
     Header(alias="X-Namespace", description="Temporal namespace the payloads belong to"),
+]
+# The Temporal Web UI (2.54) asks `/codec/decode?preserveStorageRefs=true`. This codec
+# keeps no external storage references, so the flag changes nothing; it is declared so
+# that the gateway's refusal of unknown query parameters does not refuse the UI itself.
+PreserveStorageRefs = Annotated[
+    bool | None,
+    Query(
+        alias="preserveStorageRefs",
+        description="Sent by the Temporal Web UI; accepted and ignored (no storage references).",
+    ),
 ]
 
 
@@ -146,7 +156,13 @@ def _check_namespace(config_namespace: str, namespace: str | None) -> None:
     responses=error_responses(401, 403, 413, 422),
 )
 async def encode(
-    body: CodecBody, who: Operator, codec: Codec, config: AppConfig, namespace: Namespace = None
+    *,
+    body: CodecBody,
+    who: Operator,
+    codec: Codec,
+    config: AppConfig,
+    namespace: Namespace = None,
+    preserve_storage_refs: PreserveStorageRefs = None,
 ) -> CodecBody:
     _check_namespace(config.namespace, namespace)
     payloads = _payloads(body)
@@ -164,7 +180,13 @@ async def encode(
     responses=error_responses(401, 403, 413, 422),
 )
 async def decode(
-    body: CodecBody, who: Operator, codec: Codec, config: AppConfig, namespace: Namespace = None
+    *,
+    body: CodecBody,
+    who: Operator,
+    codec: Codec,
+    config: AppConfig,
+    namespace: Namespace = None,
+    preserve_storage_refs: PreserveStorageRefs = None,
 ) -> CodecBody:
     _check_namespace(config.namespace, namespace)
     payloads = _payloads(body)
