@@ -134,8 +134,7 @@ def explain(
         raise ExplainRefused("target_group", "unknown target group") from None
     view = view_known_on(rb, known_on)
     if reform is not None and reform not in view.reform_ids():
-        why = "unknown reform" if reform not in rb.reform_ids() else "not published yet"
-        raise ExplainRefused("reform", why)
+        raise ExplainRefused("reform", "unknown reform")
     facts = dict(facts or {})
     ctx = ResolutionContext(mun.id, group.code, on, facts, reform, known_on)
     rows: list[dict[str, Any]] = []

@@ -76,14 +76,14 @@ def as_known_on(law: LawData, known_on: date) -> LawData:
         regimes[-1] = regimes[-1].model_copy(update={"valid_to": None})
     rules = {rid: _rule_as_known(rule, known_on) for rid, rule in law.rules.items()}
     trials = {tid: _trial_as_known(trial, known_on) for tid, trial in law.trials.items()}
-    reforms = {rid: r for rid, r in law.reforms.items() if knows(r.decided, known_on)}
+    # A reform is a what-if chosen by name ("what if KL 2023 had applied in 2019?"): its
+    # publication day is recorded, but it stays selectable on any knowledge day.
     decisions = [d for d in law.decisions if d.day <= known_on]
     return law.model_copy(
         update={
             "regimes": regimes,
             "rules": rules,
             "trials": trials,
-            "reforms": reforms,
             "decisions": decisions,
         }
     )

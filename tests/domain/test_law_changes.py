@@ -254,3 +254,21 @@ def test_a_rollout_that_removes_a_duty_cancels_it_and_says_why(tmp_path: Path) -
     assert "the rules were rolled out on 2019-08-06" in line.summary
     assert line.kind in (TimelineKind.OBLIGATION_EXEMPTED, TimelineKind.OBLIGATION_WITHDRAWN)
     assert rt not in case.state.pending_actions
+
+
+def test_a_what_if_reform_applies_on_any_day_whatever_was_published_then(
+    rulebook: Rulebook,
+) -> None:
+    # KL 2023 was published in November 2023 [002:L9]; a what-if asks how 2019 would look
+    case = CaseDriver(
+        rulebook,
+        CaseStart(
+            case_id="W-1901",
+            municipality="thisted",
+            opened_on=D(2019, 3, 4),
+            phase=PhaseName.SYGEDAGPENGE,
+            entry={"first_absence_day": "2019-03-01"},
+            reform="KL2023_HYPOTHETICAL",
+        ),
+    ).until(D(2019, 6, 1))
+    assert case.state.regimes == ("KL2023_HYPOTHETICAL",)
