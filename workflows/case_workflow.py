@@ -67,6 +67,10 @@ REGIMES_FOLLOW_RULE_WINDOW = "regimes-follow-rule-window"
 """Patch id: regimes follow every rule window. Runs recorded before it compared regimes
 only on a rule window's first day (a phase change reported after its effective date kept
 the old phase's regimes until the next boundary); they replay that way."""
+LAW_AS_KNOWN_ON_TODAY = "law-as-known-on-today"
+"""Runs recorded before it planned on the law as finally decided, whatever the case's day,
+and stepped a late case straight to today; they replay that way. Since, a case plans on the
+law as known on its own today and re-plans when its calendar passes a decision day."""
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 _ACTIVITY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=10),
@@ -116,6 +120,7 @@ class CaseWorkflow:
         # Asked in the run's first activation, before anything is awaited: a patch marker
         # must meet its `patched` call at the same point on every replay.
         regimes_follow_rule_window = workflow.patched(REGIMES_FOLLOW_RULE_WINDOW)
+        law_as_known_on_today = workflow.patched(LAW_AS_KNOWN_ON_TODAY)
         municipality = input.state.municipality if input.state else _required(input).municipality
         rule_slice = await workflow.execute_local_activity(
             LOAD_RULE_SLICE,
@@ -129,11 +134,14 @@ class CaseWorkflow:
             state = input.state
         else:
             try:
-                state = engine.open_case(_required(input), rules)
+                state = engine.open_case(
+                    _required(input), rules, plans_on_all_law=not law_as_known_on_today
+                )
             except EventRefused as error:
                 raise _refusal(error) from None
         self._state = state
         state.memo.regimes_on_window_start_only = not regimes_follow_rule_window
+        state.memo.plans_on_all_law = not law_as_known_on_today
         engine.note_rulebook(state, rules.content_hash, self._today())
         started_in = state.phase
 

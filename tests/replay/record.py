@@ -49,6 +49,7 @@ RECORDED = (
     "frederikshavn_rf_fk3h_extension",
     "vesthimmerland_ly_fk3b",
     "jammerbugt_jaf_to_reval_fk3a",
+    "aalborg_mikrolaan_fk1a_extension_2021",
 )
 
 

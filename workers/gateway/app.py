@@ -21,6 +21,7 @@ from domain.rulebook import Rulebook, load_rulebook
 from workers.auth import NoTokens, TokenFileStore, TokenVerifier
 from workers.config import CaseflowConfig
 from workers.gateway import case_page, cases, codec_endpoint, enrolment, health, offers
+from workers.gateway import rules as rules_api
 from workers.gateway.errors import (
     MAX_CODEC_BODY,
     MAX_EVENT_BODY,
@@ -44,6 +45,7 @@ def api_routers() -> list[APIRouter]:
         cases.router,
         enrolment.router,
         offers.router,
+        rules_api.router,
         codec_endpoint.router,
         case_page.router,
     ]
