@@ -62,6 +62,10 @@ REGIMES_FOLLOW_RULE_WINDOW = "regimes-follow-rule-window"
 change reported after its effective date kept the old phase's regimes until the next
 boundary); they replay that way."""
 """Patch id: simulated calendars are pinned to the run's start event, not its first task."""
+SCHEDULES_NEVER_GO_SILENT = "schedules-never-go-silent"
+"""Runs recorded before it built a repeating duty's next instance only once the current one
+was met (a miss silenced the schedule), ran "N within M months" as a cadence and gave the
+first dagpenge conversation two deadlines; they replay that way."""
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 _ACTIVITY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=10),
@@ -100,6 +104,7 @@ class CaseWorkflow:
         # Asked in the run's first activation, before anything is awaited: a patch marker
         # must meet its `patched` call at the same point on every replay.
         regimes_follow_rule_window = workflow.patched(REGIMES_FOLLOW_RULE_WINDOW)
+        schedules_never_go_silent = workflow.patched(SCHEDULES_NEVER_GO_SILENT)
         municipality = input.state.municipality if input.state else _required(input).municipality
         rule_slice = await workflow.execute_local_activity(
             LOAD_RULE_SLICE,
@@ -113,11 +118,16 @@ class CaseWorkflow:
             state = input.state
         else:
             try:
-                state = engine.open_case(_required(input), rules)
+                state = engine.open_case(
+                    _required(input),
+                    rules,
+                    schedules_stop_at_a_miss=not schedules_never_go_silent,
+                )
             except EventRefused as error:
                 raise _refusal(error) from None
         self._state = state
         state.memo.regimes_on_window_start_only = not regimes_follow_rule_window
+        state.memo.schedules_stop_at_a_miss = not schedules_never_go_silent
         engine.note_rulebook(state, rules.content_hash, self._today())
         started_in = state.phase
 

@@ -96,8 +96,14 @@ class CaseStart(BaseModel):
     """Operational practice; None takes the packaged defaults (domain/case/operations.yaml)."""
 
 
-def open_case(start: CaseStart, rulebook: Rulebook) -> CaseState:
-    """A new case, advanced to its opening day. Raises EventRefused on bad input."""
+def open_case(
+    start: CaseStart, rulebook: Rulebook, *, schedules_stop_at_a_miss: bool = False
+) -> CaseState:
+    """A new case, advanced to its opening day. Raises EventRefused on bad input.
+
+    `schedules_stop_at_a_miss` only for a workflow replaying a run recorded before
+    repeating duties kept their schedule (see `EngineMemo`): it must hold from the first
+    step, which already plans the opening phase's duties."""
     try:
         check_reference(start.case_id, "case_id")
     except ValueError as error:
@@ -124,6 +130,7 @@ def open_case(start: CaseStart, rulebook: Rulebook) -> CaseState:
         settings=(start.settings or load_operational_settings()).model_dump(),
         phase_history=[(start.phase, start.opened_on)],
     )
+    state.memo.schedules_stop_at_a_miss = schedules_stop_at_a_miss
     _check_facts(rulebook, start.facts, allowed_sources=None)
     state.facts.update(start.facts)
     state.timeline.append(
@@ -229,6 +236,7 @@ def probe(state: CaseState) -> CaseState:
         next_wakeup=memo.next_wakeup,
         rulebook_hash=memo.rulebook_hash,
         regimes_on_window_start_only=memo.regimes_on_window_start_only,
+        schedules_stop_at_a_miss=memo.schedules_stop_at_a_miss,
     )
     return twin
 
@@ -317,6 +325,14 @@ def _step(state: CaseState, rulebook: Rulebook, today: date, view: RuleView) -> 
     _note_regimes(state, rulebook, view, today)
     obligations = _phase_obligations(state, view, memo)
     due_change = _reconcile(state, obligations, today)
+    # A missed instance of a repeating duty brings its next one (schedules never go silent),
+    # so the phase is asked again; each round can only move a schedule forward.
+    while state.memo.missed_in_step and not memo.schedules_stop_at_a_miss:
+        state.memo.missed_in_step = False
+        obligations = phase_for(state.phase).obligations(state, view)
+        memo.obligations = (state.phase, view.window, obligations)
+        due_change = _reconcile(state, obligations, today)
+    memo.missed_in_step = False
     state.today = today
     memo.next_wakeup = (_next_wakeup(state, view, due_change),)
     memo.rulebook_hash = rulebook.content_hash
@@ -509,15 +525,22 @@ def _details_of(event_type: type[BaseModel]) -> tuple[str, ...]:
 def _meet(state: CaseState, key: str, on: date) -> None:
     """Mark the earliest-due open or missed obligation that `key` fulfils as met."""
     earliest: ObligationRecord | None = None
+    # A meeting held now is the current instance of its schedule: an open one comes before
+    # one already missed, which stays missed (runs recorded before kept the plain order).
+    legacy = state.memo.schedules_stop_at_a_miss
     for r in _phase_records(state).values():
         if (
             key in r.met_by
             and r.status in PENDING
-            and (earliest is None or (r.due_on, r.id) < (earliest.due_on, earliest.id))
+            and (earliest is None or _meet_order(r, legacy) < _meet_order(earliest, legacy))
         ):
             earliest = r
     if earliest is not None:
         mark_met(state, earliest, on)
+
+
+def _meet_order(record: ObligationRecord, legacy: bool) -> tuple[bool, date, str]:
+    return (not legacy and record.status is MISSED, record.due_on, record.id)
 
 
 def _phase_records(state: CaseState) -> dict[str, ObligationRecord]:
@@ -661,6 +684,7 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
         elif record.due_on < today:
             record.status = MISSED
             record.missed_on = day_after(record.due_on)
+            state.memo.missed_in_step = True
             note(
                 state,
                 record.missed_on,

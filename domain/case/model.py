@@ -261,6 +261,12 @@ class EngineMemo:
     """Compare regimes only on a rule window's first day, as the engine did before a
     back-dated phase change was seen to skip them. A workflow replaying a run recorded
     then sets it, so the replay issues the same commands; never set otherwise."""
+    schedules_stop_at_a_miss: bool = False
+    """Build a repeating duty's next instance only once the current one is met, as the
+    engine did before a missed instance was seen to silence the schedule. Set only by a
+    workflow replaying a run recorded then (see `phases.base.recurring`)."""
+    missed_in_step: bool = False
+    """A deadline was marked missed in the running step (see `engine._step`)."""
     phase_records: dict[str, ObligationRecord] | None = None
     """The current phase's obligation records, in step with `CaseState.obligations`: only
     these can be open, and a long case has many more. None until first needed."""

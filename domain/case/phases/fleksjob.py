@@ -292,6 +292,9 @@ class FleksjobPhase:
             basis=[interval, moved] if moved.value is True else [interval],
             reason=reason,
             meeting=CONTACT,
+            # "senest hver gang borger har modtaget ledighedsydelse i 3 mdr." [001:L1162]:
+            # counted in months of LY from the spell's start, not from the last held.
+            calendar=lambda number: add_months(view.anchor(start, interval), number * months),
         )
 
     def _reassessment(

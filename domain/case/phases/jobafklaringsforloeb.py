@@ -37,7 +37,7 @@ DECISIONS = frozenset(
 
 class JobafklaringPhase:
     name = PhaseName.JOBAFKLARINGSFORLOEB
-    changes_between_events = False
+    changes_between_events = True  # the count window in force moves with the date
     target_group = "2.14"
     meeting_kinds = frozenset({RT_MEETING, CONVERSATION})
     decisions = DECISIONS
@@ -99,7 +99,7 @@ class JobafklaringPhase:
                 ("jaf.rt", prefix, start, expected),
                 lambda: self._team(view, prefix, start, expected),
             ),
-            conversations_per_period(
+            *conversations_per_period(
                 state,
                 view,
                 area="jaf",

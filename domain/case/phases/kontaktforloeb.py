@@ -277,8 +277,15 @@ class KontaktforloebPhase:
         count = view.resolve("kontakt.dagpenge.min_count_first_6_months")
         compliance = view.resolve(_COMPLIANCE_RULE[DAGPENGE])
         result: list[Obligation] = []
+        first_due = add_weeks(view.anchor(start, interval), int(interval.value))
         if data["faelles_held_on"] is None:
-            result.append(self._faelles(state, view, start, interval))
+            faelles = self._faelles(state, view, start, interval)
+            result.append(faelles)
+            if _first_is_joint(state, view):
+                # One conversation, one deadline: where the first jobsamtale *is* the joint
+                # one, the joint window's end [001:L5874] governs it, not the 4-weekly
+                # rhythm [001:L1065] that runs from it.
+                first_due = faelles.due_on
         rhythm = view.resolve("kontakt.dagpenge.seasonal_rhythm_required")
         if state.facts.get(SEASONAL_FACT) is True and rhythm.value is False:
             result.append(
@@ -302,7 +309,7 @@ class KontaktforloebPhase:
             kind=ObligationKind.CONVERSATION,
             title="Jobsamtale",
             first_opens=start,
-            first_due=add_weeks(view.anchor(start, interval), weeks),
+            first_due=first_due,
             next_due=self._next_due(state, view, interval, lambda d: add_weeks(d, weeks)),
             basis=[interval, count, *_changed_by_trial(cadence, compliance)],
             reason=_with_basis(
@@ -459,3 +466,12 @@ def _current(state: CaseState, prefix: str) -> str | None:
         key=lambda r: (r.due_on, r.id),
     )
     return pending[0].id if pending else None
+
+
+def _first_is_joint(state: CaseState, view: RuleView) -> bool:
+    """The course's first jobsamtale is the fællessamtale (standard law [001:L1069-1071];
+    FK-1.d lets it be the 2nd or 3rd [001:L971])."""
+    if state.memo.schedules_stop_at_a_miss or int(state.phase_data["spell"]) != 1:
+        return False
+    latest = view.resolve("kontakt.dagpenge.faellessamtale.latest_conversation_number")
+    return int(latest.value) == 1

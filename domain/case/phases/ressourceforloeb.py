@@ -47,7 +47,7 @@ _DONE = (ObligationStatus.MET, ObligationStatus.EXEMPTED)
 
 class RessourceforloebPhase:
     name = PhaseName.RESSOURCEFORLOEB
-    changes_between_events = False
+    changes_between_events = True  # the count window in force moves with the date
     target_group = "2.11"
     meeting_kinds = frozenset({RT_MEETING, CONVERSATION})
     decisions = DECISIONS
@@ -160,7 +160,7 @@ class RessourceforloebPhase:
         start = state.phase_started_on
         end_on: date = data["end_on"]
         result = [
-            conversations_per_period(
+            *conversations_per_period(
                 state,
                 view,
                 area="rf",
