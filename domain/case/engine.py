@@ -97,13 +97,17 @@ class CaseStart(BaseModel):
 
 
 def open_case(
-    start: CaseStart, rulebook: Rulebook, *, schedules_stop_at_a_miss: bool = False
+    start: CaseStart,
+    rulebook: Rulebook,
+    *,
+    schedules_stop_at_a_miss: bool = False,
+    decisions_without_preconditions: bool = False,
 ) -> CaseState:
     """A new case, advanced to its opening day. Raises EventRefused on bad input.
 
-    `schedules_stop_at_a_miss` only for a workflow replaying a run recorded before
-    repeating duties kept their schedule (see `EngineMemo`): it must hold from the first
-    step, which already plans the opening phase's duties."""
+    `schedules_stop_at_a_miss` and `decisions_without_preconditions` only for a workflow
+    replaying a run recorded before those changes (see `EngineMemo`): they must hold from
+    the first step, which already plans the opening phase's duties."""
     try:
         check_reference(start.case_id, "case_id")
     except ValueError as error:
@@ -131,6 +135,7 @@ def open_case(
         phase_history=[(start.phase, start.opened_on)],
     )
     state.memo.schedules_stop_at_a_miss = schedules_stop_at_a_miss
+    state.memo.decisions_without_preconditions = decisions_without_preconditions
     _check_facts(rulebook, start.facts, allowed_sources=None)
     state.facts.update(start.facts)
     state.timeline.append(
@@ -237,6 +242,7 @@ def probe(state: CaseState) -> CaseState:
         rulebook_hash=memo.rulebook_hash,
         regimes_on_window_start_only=memo.regimes_on_window_start_only,
         schedules_stop_at_a_miss=memo.schedules_stop_at_a_miss,
+        decisions_without_preconditions=memo.decisions_without_preconditions,
     )
     return twin
 

@@ -265,6 +265,10 @@ class EngineMemo:
     """Build a repeating duty's next instance only once the current one is met, as the
     engine did before a missed instance was seen to silence the schedule. Set only by a
     workflow replaying a run recorded then (see `phases.base.recurring`)."""
+    decisions_without_preconditions: bool = False
+    """Let decisions through without the preconditions the rulebook lists, and keep trial
+    exemptions alive past their trial, as the engine did before decisions were judged on
+    their own day. Set only by a workflow replaying a run recorded then."""
     missed_in_step: bool = False
     """A deadline was marked missed in the running step (see `engine._step`)."""
     phase_records: dict[str, ObligationRecord] | None = None

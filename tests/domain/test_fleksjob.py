@@ -239,7 +239,13 @@ def test_entry_from_jaf_needs_the_rehabiliteringsteam(rulebook: Rulebook) -> Non
     refused = c.refused(D(2019, 3, 5), "decision_made", decision="fleksjob_granted")
     assert "rehabiliteringsteam" in refused.reason
     c.event(D(2019, 3, 20), "meeting_held", meeting="rt_meeting", recommendation="fleksjob")
-    c.event(D(2019, 3, 25), "decision_made", decision="fleksjob_granted")
+    # No LÆ265 before the team: its indstilling and the decision on it are as a rule
+    # invalid [001:L1932].
+    refused = c.refused(D(2019, 3, 25), "decision_made", decision="fleksjob_granted")
+    assert "rt.lae265.required" in refused.reason and "no LÆ265" in refused.reason
+    c.event(D(2019, 3, 26), "certificate_received", certificate="LAE265")
+    c.event(D(2019, 3, 27), "meeting_held", meeting="rt_meeting", recommendation="fleksjob")
+    c.event(D(2019, 3, 28), "decision_made", decision="fleksjob_granted")
     assert (c.state.phase, c.state.target_group) == (PhaseName.FLEKSJOB, "2.7")
     c.event(D(2019, 4, 1), "decision_made", decision="ly_started")
     assert c.obligation("ly.1.cv").due_on == D(2019, 4, 22)

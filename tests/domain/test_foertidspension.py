@@ -140,6 +140,7 @@ def test_entry_from_rf_needs_the_rehabiliteringsteam(rulebook: Rulebook) -> None
     )
     refused = c.refused(D(2019, 4, 1), "decision_made", decision="foep_granted")
     assert "rehabiliteringsteam" in refused.reason
+    c.event(D(2019, 4, 2), "certificate_received", certificate="LAE265")
     c.event(D(2019, 4, 10), "meeting_held", meeting="rt_meeting", recommendation="foertidspension")
     c.event(D(2019, 4, 20), "decision_made", decision="foep_granted")
     assert (c.state.phase, c.state.target_group) == (PhaseName.FOERTIDSPENSION, "2.6")

@@ -17,6 +17,7 @@ from domain.case.model import CaseState, Obligation, ObligationKind, ObligationS
 from domain.case.obligations import meet_obligation
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import check_decision, conversations_per_period, recurring, status_of
+from domain.case.phases.preconditions import check_preconditions
 from domain.case.phases.rehabiliteringsteam import (
     RT_MEETING,
     check_grant,
@@ -69,6 +70,7 @@ class RessourceforloebPhase:
             check_reval_grant(state, event, view)
             if event.decision == "rf_extended":
                 self._check_extension(state, event, view)
+                check_preconditions(state, event, view)
 
     def _check_extension(self, state: CaseState, event: DecisionMade, view: RuleView) -> None:
         data = state.phase_data
