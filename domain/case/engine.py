@@ -61,6 +61,7 @@ from domain.case.obligations import (
 from domain.case.operations import OperationalSettings, load_operational_settings
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases import phase_for
+from domain.case.phases.trial_events import check_trial_only_fact
 from domain.case.rules_view import RuleView, window_regimes
 from domain.rulebook import Rulebook
 
@@ -191,9 +192,12 @@ def validate_event(
         _check_facts(
             rulebook, {event.fact: event.value}, allowed_sources={"assessment", "journal_note"}
         )
+        check_trial_only_fact(state, rulebook, event.fact, event.effective_date)
         return
     if isinstance(event, ConsentGiven | ConsentWithdrawn):
         _check_facts(rulebook, {event.consent: True}, allowed_sources={"consent"}, field="consent")
+        if isinstance(event, ConsentGiven):  # a withdrawal is always taken
+            check_trial_only_fact(state, rulebook, event.consent, event.effective_date)
         return
     if event.effective_date < state.phase_started_on:
         raise EventRefused(

@@ -212,6 +212,9 @@ class TimelineKind(StrEnum):
     ACTION_FAILED = "action_failed"
     RULES_LOADED = "rules_loaded"
     CASE_CLOSED = "case_closed"
+    DECISION_FLAGGED = "decision_flagged"
+    """A decision the law leaves to the municipality, taken without or against its usual
+    basis (e.g. against the team's indstilling): accepted, and the record says so."""
 
 
 @dataclass(slots=True)

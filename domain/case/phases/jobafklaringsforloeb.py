@@ -17,6 +17,7 @@ from domain.case.model import CaseState, Obligation, ObligationKind, PhaseName
 from domain.case.obligations import meet_obligation
 from domain.case.phase import Transition
 from domain.case.phases.base import check_decision, conversations_per_period
+from domain.case.phases.preconditions import record_flags
 from domain.case.phases.rehabiliteringsteam import (
     RT_MEETING,
     check_grant,
@@ -64,6 +65,7 @@ class JobafklaringPhase:
         if not isinstance(event, DecisionMade):
             return None
         on = event.effective_date
+        record_flags(state, event, view)
         course = state.phase_data["course"]
         meet_obligation(state, f"jaf.{course}.grant_end", on)
         match event.decision:

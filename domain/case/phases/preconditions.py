@@ -16,7 +16,7 @@ from datetime import date
 
 from domain.case.dates import add_months, add_years
 from domain.case.events import DecisionMade
-from domain.case.model import CaseState, ObligationStatus
+from domain.case.model import CaseState, ObligationStatus, TimelineEntry, TimelineKind
 from domain.case.phase import EventRefused
 from domain.case.rules_view import RuleView
 from domain.rulebook import Resolution, RuleNotInForce
@@ -27,6 +27,7 @@ __all__ = [
     "check_preconditions",
     "flags",
     "lae265_received",
+    "record_flags",
 ]
 
 LAE265 = "LAE265"
@@ -220,6 +221,28 @@ def check_preconditions(state: CaseState, event: DecisionMade, view: RuleView) -
             f"{event.decision} on {event.effective_date.isoformat()} needs "
             + "; and ".join(missing)
             + f" (preconditions: {_cited(listed)})",
+        )
+
+
+def record_flags(state: CaseState, event: DecisionMade, view: RuleView) -> None:
+    """Add the decision's flags to the timeline, with the rule and regime of its day."""
+    lines = flags(state, event)
+    if not lines:
+        return
+    rule = _required(
+        view, TEAM_RULE[event.decision], event.effective_date, DECISION_GROUP.get(event.decision)
+    )
+    for line in lines:
+        state.timeline.append(
+            TimelineEntry(
+                event.effective_date,
+                TimelineKind.DECISION_FLAGGED,
+                event.decision,
+                line,
+                rule.regime if rule else None,
+                rule.citations if rule else (),
+                state.phase,
+            )
         )
 
 

@@ -17,7 +17,7 @@ from domain.case.model import CaseState, Obligation, ObligationKind, ObligationS
 from domain.case.obligations import meet_obligation
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import check_decision, conversations_per_period, recurring, status_of
-from domain.case.phases.preconditions import check_preconditions
+from domain.case.phases.preconditions import check_preconditions, record_flags
 from domain.case.phases.rehabiliteringsteam import (
     RT_MEETING,
     check_grant,
@@ -93,7 +93,17 @@ class RessourceforloebPhase:
                     f"ressourceforløb ({cap.regime}); {left} left",
                 )
         elif event.route == THROUGH_TEAM:
-            if status_of(state, f"{prefix}.rt") not in _DONE:
+            held = status_of(state, f"{prefix}.rt")
+            if held is ObligationStatus.EXEMPTED and not state.memo.decisions_without_preconditions:
+                # FK-3.h waived the team: an extension without it is administrative and
+                # counts against the trial's cap, whichever route the caller names.
+                raise EventRefused(
+                    "route",
+                    "the team meeting was not held (waived under FK-3.h): an extension "
+                    "without the team is administrative and counts against its cap of "
+                    "administrative months",
+                )
+            if held not in _DONE:
                 raise EventRefused(
                     "route", "an extension through the team needs the RT meeting held first"
                 )
@@ -113,6 +123,7 @@ class RessourceforloebPhase:
         if not isinstance(event, DecisionMade):
             return None
         on = event.effective_date
+        record_flags(state, event, view)
         match event.decision:
             case "indsatsplan_updated":
                 meet_obligation(state, self._plan(state, view).id, on)
