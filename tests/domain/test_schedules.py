@@ -146,3 +146,38 @@ def test_a_run_recorded_before_keeps_its_silent_schedule(rulebook: Rulebook) -> 
     engine.advance(state, rules, D(2019, 6, 1))
     assert state.obligations["jaf.1.conversation.1"].status is MISSED
     assert "jaf.1.conversation.2" not in state.obligations
+
+
+def test_jaf_conversations_must_be_personal_under_standard_law(rulebook: Rulebook) -> None:
+    # "individuelle personlige samtaler" [001:L1208]: jaf.conversations.forms is read.
+    c = _jaf(rulebook, "thisted", D(2019, 1, 7))
+    refused = c.refused(D(2019, 2, 1), "meeting_held", meeting="contact_conversation", form="phone")
+    assert refused.field == "form" and "jaf.conversations.forms" in refused.reason
+
+
+def test_rf_and_ly_conversation_forms_are_read(case: CaseFactory) -> None:
+    rf = case("aalborg", D(2019, 3, 1), phase=PhaseName.RESSOURCEFORLOEB, end_on=D(2022, 3, 1))
+    refused = rf.refused(
+        D(2019, 4, 1), "meeting_held", meeting="contact_conversation", form="group"
+    )
+    assert "rf.conversations.forms" in refused.reason
+    ly = case("frederikshavn", D(2019, 1, 1), phase=PhaseName.FLEKSJOB)
+    ly.event(D(2019, 1, 1), "decision_made", decision="ly_started")
+    refused = ly.refused(D(2019, 2, 1), "meeting_held", meeting="jobsamtale", form="phone")
+    assert "ly.contact.forms" in refused.reason
+    ly.event(D(2019, 2, 2), "meeting_held", meeting="jobsamtale", form="phone_in_offer")
+
+
+def test_a_sickness_benefit_extension_needs_a_return_within_134_weeks(case: CaseFactory) -> None:
+    c = case("thisted", D(2019, 3, 4), first_absence_day=D(2019, 3, 1))
+    c.event(D(2019, 3, 5), "screened", category=2)
+    refused = c.refused(
+        D(2019, 7, 1), "decision_made", decision="sdp_extended", expected_recovery_on=D(2022, 6, 1)
+    )
+    assert "sdp.extension.back_at_work_within_weeks" in refused.reason
+    assert "2021-09-24" in refused.reason and "jobafklaring" in refused.reason
+    assert c.refused(D(2019, 7, 1), "decision_made", decision="sdp_extended")
+    c.event(
+        D(2019, 7, 1), "decision_made", decision="sdp_extended", expected_recovery_on=D(2019, 12, 1)
+    )
+    assert c.obligation("sdp.reassessment").status.value == "met"

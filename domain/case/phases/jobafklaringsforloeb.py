@@ -17,7 +17,7 @@ from domain.case.model import CaseState, Obligation, ObligationKind, PhaseName
 from domain.case.obligations import meet_obligation
 from domain.case.phase import Transition
 from domain.case.phases.base import check_decision, conversations_per_period
-from domain.case.phases.preconditions import record_flags
+from domain.case.phases.preconditions import check_form, record_flags
 from domain.case.phases.rehabiliteringsteam import (
     RT_MEETING,
     check_grant,
@@ -52,6 +52,8 @@ class JobafklaringPhase:
     def validate(self, state: CaseState, event: CaseEvent, view: RuleView) -> None:
         if isinstance(event, MeetingHeld):
             check_rt_meeting(event)
+            if event.meeting == CONVERSATION:
+                check_form(state, event, view, "jaf.conversations.forms")
         elif isinstance(event, DecisionMade):
             check_decision(self.name, self.decisions, event)
             check_grant(state, event, view)

@@ -14,16 +14,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from domain.case.dates import add_months, add_years
-from domain.case.events import DecisionMade
+from domain.case.dates import add_months, add_weeks, add_years
+from domain.case.events import DecisionMade, MeetingHeld
 from domain.case.model import CaseState, ObligationStatus, TimelineEntry, TimelineKind
 from domain.case.phase import EventRefused
 from domain.case.rules_view import RuleView
-from domain.rulebook import Resolution, RuleNotInForce
+from domain.rulebook import Resolution, RuleNotInForce, UnknownRule
 
 __all__ = [
     "DECISION_GROUP",
     "PRECONDITION_CHECKS",
+    "check_form",
     "check_preconditions",
     "flags",
     "lae265_received",
@@ -107,7 +108,7 @@ def _required(view: RuleView, rule_id: str, on: date, group: str | None) -> Reso
     """The rule's answer on `on`, or None where it does not apply to the group."""
     try:
         answer = view.resolve_on(rule_id, on, group)
-    except RuleNotInForce:
+    except (RuleNotInForce, UnknownRule):  # a decision the rulebook lists nothing for
         return None
     return answer if answer.applicable else None
 
@@ -193,12 +194,39 @@ def _rf_within_max_duration(state: CaseState, event: DecisionMade, view: RuleVie
     return None
 
 
+def _back_at_work_within_limit(state: CaseState, event: DecisionMade, view: RuleView) -> str | None:
+    """ "hvis man ... ikke skønnes at kunne genoptage arbejdet indenfor 134 uger, skal
+    borgeren overgå til jobafklaringsforløb" [002:L244], counted from the first absence day."""
+    on = event.effective_date
+    rule = _required(view, "sdp.extension.back_at_work_within_weeks", on, None)
+    if rule is None or rule.value is None:
+        return None
+    first = state.phase_data["first_absence_day"]
+    if isinstance(first, str):
+        first = date.fromisoformat(first)
+    limit = add_weeks(first, int(rule.value))
+    expected = event.expected_recovery_on
+    if expected is None:
+        return (
+            f"the day the citizen is expected back at work (expected_recovery_on), within "
+            f"{rule.value} weeks of the first absence day ({_cited(rule)})"
+        )
+    if expected > limit:
+        return (
+            f"an expected return within {rule.value} weeks of the first absence day, by "
+            f"{limit.isoformat()} ({_cited(rule)}); expected {expected.isoformat()}: the "
+            "citizen goes to jobafklaring instead"
+        )
+    return None
+
+
 PRECONDITION_CHECKS: dict[str, Callable[[CaseState, DecisionMade, RuleView], str | None]] = {
     "rt_recommendation": _rt_recommendation,
     "lae265_current_at_team": _lae265_at_team,
     "lae265_current_for_revalidering": _lae265_for_revalidering,
     "new_lae265_before_extension_team": _new_lae265_before_extension_team,
     "rf_within_max_duration": _rf_within_max_duration,
+    "back_at_work_within_limit": _back_at_work_within_limit,
 }
 """Every precondition name a `decision.<name>.preconditions` rule may list."""
 
@@ -243,6 +271,25 @@ def record_flags(state: CaseState, event: DecisionMade, view: RuleView) -> None:
                 rule.citations if rule else (),
                 state.phase,
             )
+        )
+
+
+def check_form(state: CaseState, event: MeetingHeld, view: RuleView, rule_id: str) -> None:
+    """Refuse a conversation in a form the rules in force on its day do not permit (e.g.
+    JAF conversations are "individuelle personlige samtaler" [001:L1208])."""
+    if state.memo.decisions_without_preconditions:
+        return
+    forms = view.resolve_on(rule_id, event.effective_date)
+    allowed = [f for f in (forms.value or ()) if isinstance(f, str)]
+    if "phone_or_digital_when_in_offer" in allowed:
+        allowed += ["phone_in_offer", "digital_in_offer"]
+    form = event.form or "personal"
+    if form not in allowed:
+        raise EventRefused(
+            "form",
+            f"a {form!r} conversation is not permitted here on "
+            f"{event.effective_date.isoformat()} ({_cited(forms)}); permitted: "
+            f"{', '.join(allowed)}",
         )
 
 

@@ -17,7 +17,7 @@ from domain.case.model import CaseState, Obligation, ObligationKind, ObligationS
 from domain.case.obligations import meet_obligation
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import check_decision, conversations_per_period, recurring, status_of
-from domain.case.phases.preconditions import check_preconditions, record_flags
+from domain.case.phases.preconditions import check_form, check_preconditions, record_flags
 from domain.case.phases.rehabiliteringsteam import (
     RT_MEETING,
     check_grant,
@@ -64,6 +64,8 @@ class RessourceforloebPhase:
     def validate(self, state: CaseState, event: CaseEvent, view: RuleView) -> None:
         if isinstance(event, MeetingHeld):
             check_rt_meeting(event)
+            if event.meeting == CONVERSATION:
+                check_form(state, event, view, "rf.conversations.forms")
         elif isinstance(event, DecisionMade):
             check_decision(self.name, self.decisions, event)
             check_grant(state, event, view)
