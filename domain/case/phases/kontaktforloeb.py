@@ -262,7 +262,7 @@ class KontaktforloebPhase:
         if course == DAGPENGE:
             return self._dagpenge(state, view)
         if course == "integration":
-            return [self._integration(state, view)]
+            return self._integration(state, view)
         if course in (KH_AKTIVITETSPARAT, UH_AKTIVITETSPARAT):
             return [self._coordinating(state, view)]
         return []
@@ -402,8 +402,20 @@ class KontaktforloebPhase:
             add_months(start, number * _MONTHS_PER_YEAR),
         )
 
-    def _integration(self, state: CaseState, view: RuleView) -> Obligation:
+    def _integration(self, state: CaseState, view: RuleView) -> list[Obligation]:
+        """The course year's minimum, and the year just ended: a minimum not reached is
+        missed when its year closes, not withdrawn (INL § 20 [001:L3230])."""
         number, start, end = self._integration_year(state, view.on)
+        result = [self._integration_minimum(view, number, start, end)]
+        if number > 1 and not state.memo.schedules_stop_at_a_miss:
+            course = as_date(state.phase_data["course_start"], "course_start")
+            previous = add_months(course, (number - 2) * _MONTHS_PER_YEAR)
+            result.insert(0, self._integration_minimum(view, number - 1, previous, start))
+        return result
+
+    def _integration_minimum(
+        self, view: RuleView, number: int, start: date, end: date
+    ) -> Obligation:
         minimum = view.resolve("kontakt.integration.min_count")
         below = view.resolve("kontakt.integration.below_min_allowed")
         exempted = below.value is True
