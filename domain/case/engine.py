@@ -289,7 +289,7 @@ def handle_event(
             _meet(state, f"certificate:{event.certificate}", event.effective_date)
         transition = phase.apply(state, event, view)
     if transition is not None:
-        _change_phase(state, transition, rulebook)
+        _change_phase(state, transition, rulebook, cause=summary)
         advance(state, rulebook, today)
     elif view.on == state.today and state.facts == view.window.facts:
         # Same day, same phase, same facts: the view that validated the event still holds.
@@ -563,20 +563,21 @@ def _phase_records(state: CaseState) -> dict[str, ObligationRecord]:
     return records
 
 
-def _change_phase(state: CaseState, transition: Transition, rulebook: Rulebook) -> None:
+def _change_phase(
+    state: CaseState, transition: Transition, rulebook: Rulebook, cause: str = ""
+) -> None:
     old = state.phase
     on = transition.on
     for record in _phase_records(state).values():
         if record.status is OPEN:
             record.status = WITHDRAWN
-            note(
-                state,
-                on,
-                TimelineKind.OBLIGATION_WITHDRAWN,
-                record,
-                f"{record.title} withdrawn: {old.value} ended",
-                phase=old,
-            )
+            # Never silently: the line names the decision that ended the phase and the law
+            # the duty belonged to (its own citations, on the record).
+            why = f"{record.title} withdrawn: {old.value} ended"
+            if cause and not state.memo.decisions_without_preconditions:
+                basis = "; ".join(record.citations) or record.regime
+                why += f" by {cause} on {on.isoformat()}; a duty of that phase ({basis})"
+            note(state, on, TimelineKind.OBLIGATION_WITHDRAWN, record, why, phase=old)
     state.pending_actions = [
         i for i in state.pending_actions if state.obligations[i].phase is not old
     ]

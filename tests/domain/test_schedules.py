@@ -181,3 +181,21 @@ def test_a_sickness_benefit_extension_needs_a_return_within_134_weeks(case: Case
         D(2019, 7, 1), "decision_made", decision="sdp_extended", expected_recovery_on=D(2019, 12, 1)
     )
     assert c.obligation("sdp.reassessment").status.value == "met"
+
+
+def test_a_duty_withdrawn_at_a_phase_change_names_the_decision_and_its_law(
+    rulebook: Rulebook,
+) -> None:
+    c = _jaf(rulebook, "thisted", D(2019, 1, 7))
+    c.event(D(2019, 1, 20), "certificate_received", certificate="LAE265")
+    c.event(D(2019, 2, 1), "meeting_held", meeting="rt_meeting", recommendation="foertidspension")
+    c.event(D(2019, 2, 5), "decision_made", decision="foep_granted")
+    record = c.obligation("jaf.1.conversation.w1.1")
+    assert record.status is ObligationStatus.WITHDRAWN
+    (line,) = [
+        e
+        for e in c.state.timeline
+        if e.subject == record.id and e.kind.value == "obligation_withdrawn"
+    ]
+    assert "by decision_made: decision=foep_granted on 2019-02-05" in line.summary
+    assert "LAB § 16 stk. 8" in line.summary
