@@ -61,6 +61,7 @@ from domain.case.obligations import (
 from domain.case.operations import OperationalSettings, load_operational_settings
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases import phase_for
+from domain.case.phases.regimes import event_regime
 from domain.case.phases.trial_events import check_trial_only_fact
 from domain.case.rules_view import RuleView, window_regimes
 from domain.rulebook import Rulebook
@@ -272,6 +273,7 @@ def handle_event(
             kind=TimelineKind.EVENT,
             subject=event.type,
             summary=summary,
+            regime=event_regime(state, event, view),
             phase=state.phase,
         )
     )
