@@ -1,8 +1,10 @@
-"""The rules a case runs on reach its workflow through this (local) activity.
+"""The rules a case runs on reach its workflow through these (local) activities.
 
-Its result -- the municipality's rule slice with a content hash -- is recorded in the
-workflow's history, so a replay never reads the worker's current files, and a changed
-rulebook reaches running cases only when a run starts (continue-as-new).
+Their result -- a municipality's rule slice with a content hash -- is recorded in the
+workflow's history, so a replay never reads files. `load_rule_slice` gives the slice of
+the rulebook this worker carries (a case's first run); `load_published_slice` gives the
+slice of a *published* version named by its hash (a roll-out), read from the shared
+store, so every worker hands a case the same law whatever files it was deployed with.
 """
 
 from __future__ import annotations
@@ -11,16 +13,34 @@ import asyncio
 
 from pydantic import BaseModel
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
+from activities.rulebook_store import RulebookStore, UnknownVersion
 from domain.rulebook import load_rulebook
 from domain.rulebook.packed import PackedRuleSlice, pack
 
-__all__ = ["LOAD_RULE_SLICE", "RuleSliceRequest", "load_rule_slice"]
+__all__ = [
+    "LOAD_PUBLISHED_SLICE",
+    "LOAD_RULE_SLICE",
+    "UNKNOWN_RULEBOOK_VERSION",
+    "PublishedSliceRequest",
+    "RuleSliceRequest",
+    "RulebookActivities",
+    "load_rule_slice",
+]
 
 LOAD_RULE_SLICE = "load_rule_slice"
+LOAD_PUBLISHED_SLICE = "load_published_slice"
+UNKNOWN_RULEBOOK_VERSION = "UnknownRulebookVersion"
 
 
 class RuleSliceRequest(BaseModel):
+    municipality: str
+
+
+class PublishedSliceRequest(BaseModel):
+    version: str
+    """Content hash of a published rulebook version."""
     municipality: str
 
 
@@ -29,3 +49,20 @@ async def load_rule_slice(request: RuleSliceRequest) -> PackedRuleSlice:
     # The first load parses YAML (well under a second); keep it off the event loop.
     rulebook = await asyncio.to_thread(load_rulebook)
     return pack(rulebook.slice_for(request.municipality))
+
+
+class RulebookActivities:
+    """Activities reading the published-version store (one per worker)."""
+
+    def __init__(self, store: RulebookStore) -> None:
+        self._store = store
+
+    @activity.defn(name=LOAD_PUBLISHED_SLICE)
+    async def load_published_slice(self, request: PublishedSliceRequest) -> PackedRuleSlice:
+        try:
+            return await asyncio.to_thread(self._store.slice, request.version, request.municipality)
+        except UnknownVersion as error:
+            # Not retried: another attempt reads the same immutable store.
+            raise ApplicationError(
+                error.reason, type=UNKNOWN_RULEBOOK_VERSION, non_retryable=True
+            ) from None
