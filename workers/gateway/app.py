@@ -19,7 +19,7 @@ from temporalio.runtime import Runtime
 from domain.rulebook import Rulebook, load_rulebook
 from workers.auth import NoTokens, TokenFileStore, TokenVerifier
 from workers.config import CaseflowConfig
-from workers.gateway import cases, codec_endpoint, enrolment, health, offers
+from workers.gateway import cases, codec_endpoint, enrolment, health, offers, rollouts
 from workers.gateway.errors import (
     MAX_CODEC_BODY,
     MAX_EVENT_BODY,
@@ -34,7 +34,13 @@ log = get_logger(__name__)
 
 def api_routers() -> list[APIRouter]:
     """The gateway's API routers; each reads the client/config through `deps`."""
-    return [cases.router, enrolment.router, offers.router, codec_endpoint.router]
+    return [
+        cases.router,
+        enrolment.router,
+        offers.router,
+        rollouts.router,
+        codec_endpoint.router,
+    ]
 
 
 def _body_limit(path: str) -> int | None:
