@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio.client import Client, WorkflowHandle
@@ -26,7 +27,7 @@ from workflows.rollout_models import ReloadRules
 MUNICIPALITIES = ("thisted", "jammerbugt")
 
 
-async def _start(client: Client, queue: str, municipality: str) -> WorkflowHandle:
+async def _start(client: Client, queue: str, municipality: str) -> WorkflowHandle[Any, Any]:
     start = CaseStart(
         case_id=f"RO-{new_workflow_id('x')[-8:]}",
         municipality=municipality,
@@ -41,7 +42,7 @@ async def _start(client: Client, queue: str, municipality: str) -> WorkflowHandl
     )
 
 
-async def _events(handle: WorkflowHandle) -> int:
+async def _events(handle: WorkflowHandle[Any, Any]) -> int:
     return len([e async for e in handle.fetch_history_events()])
 
 
