@@ -48,7 +48,19 @@ class PublishedSliceRequest(BaseModel):
 async def load_rule_slice(request: RuleSliceRequest) -> PackedRuleSlice:
     # The first load parses YAML (well under a second); keep it off the event loop.
     rulebook = await asyncio.to_thread(load_rulebook)
-    return pack(rulebook.slice_for(request.municipality))
+    rule_slice = rulebook.slice_for(request.municipality)
+    # Compressing a slice costs tens of milliseconds and every case start asks for one;
+    # the same content hash is the same slice, so it is packed once.
+    packed = _PACKED.get(rule_slice.content_hash)
+    if packed is None:
+        packed = _PACKED[rule_slice.content_hash] = pack(rule_slice)
+        while len(_PACKED) > _PACKED_SIZE:
+            del _PACKED[next(iter(_PACKED))]
+    return packed
+
+
+_PACKED: dict[str, PackedRuleSlice] = {}
+_PACKED_SIZE = 64
 
 
 class RulebookActivities:

@@ -149,7 +149,7 @@ def _watch(url: str, token: str | None, rollout_id: str) -> dict[str, Any]:
         task = bar.add_task(rollout_id, total=body["total"], state=body["state"])
         while True:
             bar.update(task, completed=body["replanned"], state=body["state"])
-            if body["state"] != "running":
+            if body["state"] not in ("running", "applying"):
                 break
             time.sleep(1.0)
             body = _call("GET", url, token, f"/v1/rollouts/{rollout_id}")

@@ -45,6 +45,16 @@ TIME_SKIPPING_FLAGS: tuple[str, ...] = (
     'history.timerProcessorMaxTimeShift="10ms"',
 )
 
+# Roll-outs are batch signal jobs (workers/rollouts.py). The server caps every job at
+# `worker.batcherRPS` operations/s whatever the job asks, and runs one job per namespace;
+# raise both so `--rps` is the operator's choice and two municipalities can roll out at once.
+BATCH_FLAGS: tuple[str, ...] = (
+    "--dynamic-config-value",
+    "worker.batcherRPS=1000",
+    "--dynamic-config-value",
+    "frontend.MaxConcurrentBatchOperationPerNamespace=4",
+)
+
 LOG_TAIL_LINES = 30
 STOP_GRACE_SECONDS = 10.0
 _PR_SET_PDEATHSIG = 1
@@ -104,6 +114,7 @@ def dev_server_args(config: CaseflowConfig, binary: Path) -> list[str]:
         codec_endpoint(config),
         *dev_server_flags(),
         *TIME_SKIPPING_FLAGS,
+        *BATCH_FLAGS,
     ]
 
 

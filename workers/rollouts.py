@@ -38,6 +38,7 @@ from temporalio.api.workflowservice.v1 import (
     StopBatchOperationRequest,
 )
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.rulebook_store import PublishedVersion, RulebookStore, UnknownVersion
 from domain.case.model import CaseState
@@ -221,7 +222,8 @@ class RolloutStatus:
     started_by: str
     started_at: datetime | None
     state: str
-    """running, stopped, completed, or incomplete (the job ended with cases left)."""
+    """running; applying (signals sent, cases still re-planning); completed; stopped; or
+    incomplete (the job ended a while ago and cases are left: resume it)."""
     total: int
     signalled: int
     failed_signals: int
@@ -286,6 +288,17 @@ async def _jobs(client: Client) -> list[tuple[str, dict[str, str], Any]]:
             return found
 
 
+SETTLE_SECONDS = 60.0
+"""How long after its job ended a roll-out with cases left is "applying", not incomplete."""
+
+
+def _settling(described: Any) -> bool:
+    if described.state != BatchOperationState.BATCH_OPERATION_STATE_COMPLETED:
+        return False
+    closed = described.close_time.ToDatetime(tzinfo=UTC)
+    return (datetime.now(UTC) - closed).total_seconds() < SETTLE_SECONDS
+
+
 def _running(described: object) -> bool:
     return getattr(described, "state", None) == BatchOperationState.BATCH_OPERATION_STATE_RUNNING
 
@@ -348,20 +361,31 @@ async def _start_job(
     payloads = await client.data_converter.encode(
         [ReloadRules(rollout_id=rollout_id, version=version.content_hash)]
     )
-    await client.workflow_service.start_batch_operation(
-        StartBatchOperationRequest(
-            namespace=client.namespace,
-            job_id=job_id,
-            visibility_query=targets_query(scope, version),
-            reason=_reason(rollout_id, version.content_hash, scope, total, started_by),
-            max_operations_per_second=float(rps),
-            signal_operation=BatchOperationSignal(
-                signal=RELOAD_RULES_SIGNAL,
-                input=Payloads(payloads=payloads),
-                identity=f"caseflow-rollout/{started_by}",
-            ),
+    try:
+        await client.workflow_service.start_batch_operation(
+            StartBatchOperationRequest(
+                namespace=client.namespace,
+                job_id=job_id,
+                visibility_query=targets_query(scope, version),
+                reason=_reason(rollout_id, version.content_hash, scope, total, started_by),
+                max_operations_per_second=float(rps),
+                signal_operation=BatchOperationSignal(
+                    signal=RELOAD_RULES_SIGNAL,
+                    input=Payloads(payloads=payloads),
+                    identity=f"caseflow-rollout/{started_by}",
+                ),
+            )
         )
-    )
+    except RPCError as error:
+        if error.status in (RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.ALREADY_EXISTS):
+            # The server runs a limited number of batch jobs per namespace.
+            raise RolloutRefused(
+                409,
+                "conflict",
+                "municipality",
+                "the server is running as many batch jobs as it allows; retry when one ends",
+            ) from None
+        raise
 
 
 def _scope_of(fields: dict[str, str]) -> RolloutScope:
@@ -398,6 +422,9 @@ async def status(client: Client, rollout_id: str) -> RolloutStatus:
         state = "running"
     elif remaining == 0:
         state = "completed"
+    elif _settling(last):
+        # Every signal is in; the cases are still re-planning (or visibility lags).
+        state = "applying"
     elif last.state == BatchOperationState.BATCH_OPERATION_STATE_FAILED:
         # A stopped job ends as failed; ours are only ever stopped on purpose.
         state = "stopped"

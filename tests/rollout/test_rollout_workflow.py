@@ -49,7 +49,7 @@ async def _events(handle: WorkflowHandle[Any, Any]) -> int:
 async def _wait_done(client: Client, rollout_id: str) -> rollouts.RolloutStatus:
     for _ in range(300):
         found = await rollouts.status(client, rollout_id)
-        if found.state != "running" and found.remaining == 0:
+        if found.state == "completed":
             return found
         await asyncio.sleep(0.2)
     raise AssertionError(f"roll-out did not finish: {found}")
