@@ -46,14 +46,10 @@ TIME_SKIPPING_FLAGS: tuple[str, ...] = (
 )
 
 # Roll-outs are batch signal jobs (workers/rollouts.py). The server caps every job at
-# `worker.batcherRPS` operations/s whatever the job asks, and runs one job per namespace;
-# raise both so `--rps` is the operator's choice and two municipalities can roll out at once.
-BATCH_FLAGS: tuple[str, ...] = (
-    "--dynamic-config-value",
-    "worker.batcherRPS=1000",
-    "--dynamic-config-value",
-    "frontend.MaxConcurrentBatchOperationPerNamespace=4",
-)
+# `worker.batcherRPS` operations/s whatever the job asks; raise it so `--rps` is the
+# operator's choice. (One job per namespace at a time, the default, is kept: it is what
+# refuses a second roll-out at once, atomically.)
+BATCH_FLAGS: tuple[str, ...] = ("--dynamic-config-value", "worker.batcherRPS=1000")
 
 LOG_TAIL_LINES = 30
 STOP_GRACE_SECONDS = 10.0

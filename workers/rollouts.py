@@ -295,7 +295,7 @@ SETTLE_SECONDS = 60.0
 def _settling(described: Any) -> bool:
     if described.state != BatchOperationState.BATCH_OPERATION_STATE_COMPLETED:
         return False
-    closed = described.close_time.ToDatetime(tzinfo=UTC)
+    closed: datetime = described.close_time.ToDatetime(tzinfo=UTC)
     return (datetime.now(UTC) - closed).total_seconds() < SETTLE_SECONDS
 
 
@@ -383,7 +383,8 @@ async def _start_job(
                 409,
                 "conflict",
                 "municipality",
-                "the server is running as many batch jobs as it allows; retry when one ends",
+                "another roll-out is running (the server runs one batch job at a time); "
+                "stop it or wait for it to finish",
             ) from None
         raise
 
@@ -403,11 +404,27 @@ def _check_id(rollout_id: str) -> None:
 
 
 async def _jobs_of(client: Client, rollout_id: str) -> list[tuple[str, dict[str, str], Any]]:
+    """The roll-out's jobs, described by id (`<id>`, `<id>.r1`, ...): a listing of batch
+    jobs comes from visibility and may not show one started a moment ago."""
     _check_id(rollout_id)
-    jobs = [j for j in await _jobs(client) if j[1].get("id") == rollout_id]
+    jobs: list[tuple[str, dict[str, str], Any]] = []
+    while True:
+        job_id = rollout_id if not jobs else f"{rollout_id}.r{len(jobs)}"
+        try:
+            described = await client.workflow_service.describe_batch_operation(
+                DescribeBatchOperationRequest(namespace=client.namespace, job_id=job_id)
+            )
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            break
+        fields = _parse_reason(described.reason)
+        if fields is None or fields.get("id") != rollout_id:
+            break
+        jobs.append((job_id, fields, described))
     if not jobs:
         raise RolloutRefused(404, "not_found", "rollout_id", "no such roll-out")
-    return sorted(jobs, key=lambda j: j[0])
+    return jobs
 
 
 async def status(client: Client, rollout_id: str) -> RolloutStatus:
