@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
 
 from activities.rulebook_activity import RulebookActivities
 from activities.rulebook_store import RulebookStore
 from domain.case.engine import CaseStart
 from domain.case.model import PhaseName, TimelineKind
+from domain.case.scenario import load_scenario
 from domain.rulebook import load_rulebook
 from tests.helpers import new_worker, new_workflow_id
 from tests.helpers.rulebooks import law_with_rt_weeks
-from tests.workflows.driver import case_activities
+from tests.workflows.driver import (
+    case_activities,
+    case_handle,
+    drive,
+    move_to,
+    snapshot,
+    start_case,
+)
 from workers import rollouts
 from workers.rollouts import RolloutRefused, RolloutScope
 from workflows.case_models import CaseWorkflowInput
@@ -25,6 +34,7 @@ from workflows.case_workflow import CaseWorkflow
 from workflows.rollout_models import ReloadRules
 
 MUNICIPALITIES = ("thisted", "jammerbugt")
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
 
 
 async def _start(client: Client, queue: str, municipality: str) -> WorkflowHandle[Any, Any]:
@@ -117,3 +127,46 @@ async def test_preview_then_rollout_replans_each_case_once(
 
         after = await rollouts.preview(client, rulebooks, new, scope)
         assert after.cases_affected == 0
+
+
+async def test_a_rolled_out_case_stays_on_its_version_across_continue_as_new(
+    client: Client, env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """The Thisted story: rolled out the day after the JAF decision (RT deadline 4 -> 6
+    weeks), then on into ressourceforløb (a new run): the new run keeps the rolled-out
+    slice, whatever the worker's own files say."""
+    rulebooks = RulebookStore(tmp_path / "rulebooks")
+    new = rulebooks.publish(load_rulebook(law_with_rt_weeks(tmp_path / "law", 6, date(2019, 1, 1))))
+    scenario = load_scenario(SCENARIOS / "thisted_sdp_standard_to_jaf.yaml")
+    split = 1 + next(
+        i for i, e in enumerate(scenario.events) if getattr(e, "decision", None) == "jaf_granted"
+    )
+    activities = [*case_activities(tmp_path), RulebookActivities(rulebooks).load_published_slice]
+    async with new_worker(client, CaseWorkflow, activities=activities) as worker:
+        started = await start_case(client, scenario, worker.task_queue)
+        handle = case_handle(client, started.id)
+        await drive(env, handle, scenario.events[:split])
+        before = await move_to(
+            env, handle, scenario.events[split - 1].effective_date + timedelta(1)
+        )
+        rt_before = {o.id: o.due_on for o in before.open_obligations}["jaf.1.rt"]
+        signal = ReloadRules(rollout_id="ro-20190726-000000-000001", version=new.content_hash)
+        await handle.signal("reload_rules", signal)
+        await handle.signal("reload_rules", signal)
+        after = await snapshot(handle)
+        for _ in range(100):
+            if after.rulebook_hash == new.slices["thisted"]:
+                break
+            await asyncio.sleep(0.1)
+            after = await snapshot(handle)
+        assert {o.id: o.due_on for o in after.open_obligations}[
+            "jaf.1.rt"
+        ] == rt_before + timedelta(weeks=2)
+        await drive(env, handle, scenario.events[split:])
+        final = await move_to(env, handle, scenario.until or date(2019, 12, 31))
+        timeline = await handle.query(CaseWorkflow.timeline)
+    assert final.phase is PhaseName.RESSOURCEFORLOEB
+    assert final.rulebook_hash == new.slices["thisted"]
+    loads = [e for e in timeline if e.kind is TimelineKind.RULES_LOADED]
+    assert len([e for e in loads if signal.rollout_id in e.summary]) == 1
+    assert loads[-1].subject == new.slices["thisted"][:12]  # no later load took it back
