@@ -68,6 +68,10 @@ REGIMES_FOLLOW_RULE_WINDOW = "regimes-follow-rule-window"
 change reported after its effective date kept the old phase's regimes until the next
 boundary); they replay that way."""
 """Patch id: simulated calendars are pinned to the run's start event, not its first task."""
+LAW_AS_KNOWN_ON_TODAY = "law-as-known-on-today"
+"""Runs recorded before it planned on the law as finally decided, whatever the case's day,
+and stepped a late case straight to today; they replay that way. Since, a case plans on the
+law as known on its own today and re-plans when its calendar passes a decision day."""
 RELOAD_RULES = "reload-rules"
 """Patch id: a `reload_rules` signal loads the named version and re-plans. A signal that
 reached a run before this code was buffered and ignored; its replay ignores it again."""
@@ -120,6 +124,7 @@ class CaseWorkflow:
         # Asked in the run's first activation, before anything is awaited: a patch marker
         # must meet its `patched` call at the same point on every replay.
         regimes_follow_rule_window = workflow.patched(REGIMES_FOLLOW_RULE_WINDOW)
+        law_as_known_on_today = workflow.patched(LAW_AS_KNOWN_ON_TODAY)
         self._snapshot_memo = workflow.patched(STATE_SNAPSHOT_MEMO)
         self._rollouts = list(input.rollouts)
         municipality = input.state.municipality if input.state else _required(input).municipality
@@ -141,11 +146,14 @@ class CaseWorkflow:
             state = input.state
         else:
             try:
-                state = engine.open_case(_required(input), rules)
+                state = engine.open_case(
+                    _required(input), rules, plans_on_all_law=not law_as_known_on_today
+                )
             except EventRefused as error:
                 raise _refusal(error) from None
         self._state = state
         state.memo.regimes_on_window_start_only = not regimes_follow_rule_window
+        state.memo.plans_on_all_law = not law_as_known_on_today
         engine.note_rulebook(state, rules.content_hash, self._today())
         started_in = state.phase
 

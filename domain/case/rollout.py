@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.case import engine
-from domain.case.model import CaseState, ObligationStatus, TimelineEntry, TimelineKind
+from domain.case.law_change import ReplanCause
+from domain.case.model import CaseState, ObligationStatus, TimelineEntry
 from domain.case.replan import replan
 from domain.rulebook import Rulebook
 
@@ -32,24 +33,10 @@ def apply_version(
     rules is left as it is (an empty list)."""
     if state.rulebook_hash == rules.content_hash or state.closed:
         return []
-    before = len(state.timeline)
-    previous = state.rulebook_hash
-    state.rulebook_hash = rules.content_hash
-    state.timeline.append(
-        TimelineEntry(
-            today,
-            TimelineKind.RULES_LOADED,
-            rules.content_hash[:12],
-            f"Rulebook {rules.content_hash[:12]} in use"
-            + (f" (was {previous[:12]})" if previous else "")
-            + f", {cause_for(rollout_id, version)}",
-            None,
-            (),
-            state.phase,
-        )
+    cause = ReplanCause.rollout(
+        rules.content_hash, max(today, state.today), cause_for(rollout_id, version)
     )
-    replan(state, rules, today, cause_for(rollout_id, version))
-    return state.timeline[before:]
+    return replan(state, rules, today, cause)
 
 
 @dataclass(frozen=True, slots=True)

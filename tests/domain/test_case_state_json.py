@@ -68,6 +68,7 @@ def test_records_keep_their_json_field_names_and_order(rulebook: Rulebook) -> No
         "action",
         "receipt",
         "phase",
+        "law_changed_on",
     ]
     assert list(dumped["timeline"][0]) == [
         "on",

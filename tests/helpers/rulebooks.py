@@ -13,7 +13,7 @@ __all__ = ["RT_RULE", "law_with_rt_weeks"]
 
 RT_RULE = "jaf.rt.within_weeks"
 _FILE = "standard/jobafklaringsforloeb.yaml"
-_CURRENT = "    - {valid_from: 2014-07-01, value: 4}\n"
+_CURRENT = "    - {valid_from: 2014-07-01, decided: 2014-07-01, value: 4}\n"
 
 
 def law_with_rt_weeks(target: Path, weeks: int, from_day: date) -> Path:
@@ -25,10 +25,22 @@ def law_with_rt_weeks(target: Path, weeks: int, from_day: date) -> Path:
     text = path.read_text(encoding="utf-8")
     head, sep, tail = text.partition(f"{RT_RULE}:\n")
     assert sep and _CURRENT in tail, "the packaged RT rule changed; update this helper"
+    day = from_day.isoformat()
     changed = (
-        f"    - {{valid_from: 2014-07-01, valid_to: {from_day.isoformat()}, value: 4}}\n"
-        f"    - {{valid_from: {from_day.isoformat()}, value: {weeks}, "
+        f"    - {{valid_from: 2014-07-01, valid_to: {day}, decided: 2014-07-01, value: 4}}\n"
+        f"    - {{valid_from: {day}, decided: {day}, value: {weeks}, "
         'reason: "synthetic test change (roll-out tests)"}\n'
     )
     path.write_text(head + sep + tail.replace(_CURRENT, changed, 1), encoding="utf-8")
+    decisions = target / "decisions.yaml"
+    text = decisions.read_text(encoding="utf-8")
+    if f"- day: {day}\n" not in text:
+        # Every `decided:` names a documented decision day.
+        decisions.write_text(
+            text.rstrip("\n")
+            + f"\n  - day: {day}\n"
+            + "    title: Synthetic rule change for the roll-out tests\n"
+            + '    citation: {act: "Test fixture", provenance: "synthetic test data, public law, to confirm"}\n',
+            encoding="utf-8",
+        )
     return target

@@ -143,14 +143,13 @@ async def test_rollout_survives_kill_9_of_worker_and_server(tmp_path: Path) -> N
             handle = client.get_workflow_handle(workflow_id)
             applied = await handle.query(CaseWorkflow.rollouts)
             timeline = await handle.query(CaseWorkflow.timeline)
-            loads = [
-                e
-                for e in timeline
-                if e.kind is TimelineKind.RULES_LOADED and started.rollout_id in e.summary
-            ]
-            assert applied == [started.rollout_id] and len(loads) == 1, workflow_id
             snap = await handle.query(CaseWorkflow.case)
             assert snap.rulebook_hash == new.slices[snap.municipality]
+            loads = [e.subject for e in timeline if e.kind is TimelineKind.RULES_LOADED]
+            assert applied == [started.rollout_id], workflow_id
+            assert loads.count(snap.rulebook_hash[:12]) == 1, workflow_id
+            replanned = [e for e in timeline if started.rollout_id in e.summary]
+            assert [e.subject for e in replanned].count("jaf.1.rt") == 1, workflow_id
     finally:
         if worker.poll() is None:
             worker.terminate()

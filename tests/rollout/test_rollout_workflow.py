@@ -86,6 +86,7 @@ async def test_preview_then_rollout_replans_each_case_once(
             await handle.query(CaseWorkflow.case)  # started and published
         await asyncio.sleep(1.5)  # visibility catches up
         before = {h.id: await _events(h) for h in handles}
+        handle_hashes = {h.id: (await h.query(CaseWorkflow.case)).rulebook_hash for h in handles}
 
         seen = await rollouts.preview(client, rulebooks, new[:12], scope)
         assert seen.open_cases == len(handles) and seen.cases_affected == len(handles)
@@ -113,12 +114,13 @@ async def test_preview_then_rollout_replans_each_case_once(
         for handle in handles:
             snap = await handle.query(CaseWorkflow.case)
             timeline = await handle.query(CaseWorkflow.timeline)
-            loads = [
-                e
-                for e in timeline
-                if e.kind is TimelineKind.RULES_LOADED and started.rollout_id in e.summary
-            ]
-            assert len(loads) == 1
+            slice_hash = snap.rulebook_hash or ""
+            assert slice_hash != handle_hashes[handle.id]
+            loads = [e for e in timeline if e.kind is TimelineKind.RULES_LOADED]
+            assert [e.subject for e in loads].count(slice_hash[:12]) == 1
+            # Every re-planned line names the roll-out that moved it.
+            moved_lines = [e for e in timeline if started.rollout_id in e.summary]
+            assert {e.subject for e in moved_lines} >= set(moved[handle.id])
             due = {o.id: o.due_on for o in snap.open_obligations}
             assert {k: due[k] for k in moved[handle.id]} == moved[handle.id]
             assert await handle.query(CaseWorkflow.rollouts) == [started.rollout_id]
@@ -167,6 +169,7 @@ async def test_a_rolled_out_case_stays_on_its_version_across_continue_as_new(
         timeline = await handle.query(CaseWorkflow.timeline)
     assert final.phase is PhaseName.RESSOURCEFORLOEB
     assert final.rulebook_hash == new.slices["thisted"]
-    loads = [e for e in timeline if e.kind is TimelineKind.RULES_LOADED]
-    assert len([e for e in loads if signal.rollout_id in e.summary]) == 1
-    assert loads[-1].subject == new.slices["thisted"][:12]  # no later load took it back
+    loads = [e.subject for e in timeline if e.kind is TimelineKind.RULES_LOADED]
+    assert loads.count(new.slices["thisted"][:12]) == 1
+    assert loads[-1] == new.slices["thisted"][:12]  # no later load took it back
+    assert any(e.subject == "jaf.1.rt" and signal.rollout_id in e.summary for e in timeline)
