@@ -40,7 +40,8 @@ def law_with_rt_weeks(target: Path, weeks: int, from_day: date) -> Path:
             text.rstrip("\n")
             + f"\n  - day: {day}\n"
             + "    title: Synthetic rule change for the roll-out tests\n"
-            + '    citation: {act: "Test fixture", provenance: "synthetic test data, public law, to confirm"}\n',
+            + '    citation: {act: "Test fixture (synthetic)", '
+            + 'provenance: "public law, to confirm"}\n',
             encoding="utf-8",
         )
     return target
