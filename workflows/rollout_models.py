@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import zlib
+from dataclasses import replace
 
 from pydantic import BaseModel, ConfigDict
 
@@ -39,7 +40,9 @@ class StateMemo(BaseModel):
 
     @classmethod
     def of(cls, state: CaseState, *, simulated: bool) -> StateMemo:
-        raw = zlib.compress(state.dump_json(), level=6)
+        # Without the timeline: a re-plan only appends to it, and it is what grows with a
+        # case's age (the memo stays a few KB however long the case runs).
+        raw = zlib.compress(replace(state, timeline=[]).dump_json(), level=6)
         return cls(simulated=simulated, state=base64.b64encode(raw).decode("ascii"))
 
     def case_state(self) -> CaseState:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
+from typer.testing import CliRunner, Result
 
 from activities.rulebook_activity import RulebookActivities
 from activities.rulebook_store import RulebookStore
@@ -21,6 +22,7 @@ from tests.helpers import free_port, new_worker
 from tests.helpers.rulebooks import law_with_rt_weeks
 from tests.workflows.driver import case_activities
 from workers.auth import Scope, write_token_file
+from workers.cli import app as cli_app
 from workers.config import CaseflowConfig
 from workers.gateway.server import run_gateway
 from workflows.case_workflow import CaseWorkflow
@@ -155,3 +157,21 @@ async def test_rollout_api_refuses_bad_input_and_changes_nothing(stack: Stack) -
         # Aalborg was never touched; its cases still preview a change.
         left = (await op.get("/v1/rollouts/preview", params={"version": stack.new})).json()
         assert left["by_municipality"] == {"aalborg": {"cases": 2, "moved": 4}}
+
+
+async def test_cli_previews_and_shows_rollouts_through_the_gateway(stack: Stack) -> None:
+    runner = CliRunner()
+    common = ["--url", stack.url, "--token", stack.tokens["operator"]]
+
+    def cli(*args: str) -> Result:
+        return runner.invoke(cli_app, ["rollout", *args, *common])
+
+    # Sync HTTP inside: off the event loop that serves the gateway.
+    shown = await asyncio.to_thread(cli, "preview", stack.new[:12], "--json")
+    assert shown.exit_code == 0, shown.output
+    assert '"cases_affected"' in shown.output
+    listed = await asyncio.to_thread(cli, "status")
+    assert listed.exit_code == 0 and "ro-" in listed.output
+    refused = await asyncio.to_thread(cli, "start", "0" * 12)
+    assert refused.exit_code == 1
+    assert "[version]" in refused.output
