@@ -14,6 +14,12 @@ drops out of it). Stop is the job's stop; resume starts a new job `<id>.r<n>` wi
 same query and the same roll-out id, which picks up exactly the cases not yet re-planned;
 a case signalled twice applies the roll-out once (the id is recorded in the case).
 
+**The rate limit is the server's.** Temporal Server 1.32 ignores a job's own
+`max_operations_per_second` (measured here: 300 signals at 10/s asked took ~3 s) and
+paces every batch job at its dynamic config `worker.batcherRPS` (measured: 10 gives
+10/s). The roll-out's `rps` is still sent (a server that honours it will); the pace an
+operator can rely on is set in `deploy/temporal/dynamicconfig` (the dev stack: 1000/s).
+
 The preview reads each open case's state snapshot from its memo (encrypted, returned by
 the list call itself) and runs the same pure function the case runs on a copy
 (`domain.case.rollout.impact`).

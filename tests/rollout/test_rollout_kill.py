@@ -1,5 +1,5 @@
-"""A roll-out survives kill -9 of the worker and of the server: every case re-planned
-exactly once, none skipped.
+"""A roll-out can be stopped and resumed, and survives kill -9 of the worker and of the
+server: every case re-planned exactly once, none skipped.
 
 Its own dev server (SQLite file in a temp dir, so it can be killed and started again on
 the same data) and a real `caseflow worker` process; the roll-out runs slowly (a low
@@ -38,12 +38,17 @@ pytestmark = pytest.mark.e2e
 
 CASES = 24
 RPS = 3
+SERVER_RPS = 3
 
 
 def _server(config: CaseflowConfig) -> DevServer:
-    server = DevServer(
-        dev_server_args(config, resolve_temporal_bin(config)), config.data_dir / "temporal.log"
-    )
+    # The batcher's rate is the server's setting (Server 1.32 ignores a job's own rate,
+    # measured): slowed down here so stop, resume and both kills land mid-way.
+    args = [
+        f"worker.batcherRPS={SERVER_RPS}" if a.startswith("worker.batcherRPS=") else a
+        for a in dev_server_args(config, resolve_temporal_bin(config))
+    ]
+    server = DevServer(args, config.data_dir / "temporal.log")
     server.start()
     return server
 
@@ -118,7 +123,20 @@ async def test_rollout_survives_kill_9_of_worker_and_server(tmp_path: Path) -> N
         )
         assert started.total == CASES
 
-        await asyncio.sleep(2.5)
+        # Stop and resume: the new job reaches what the first did not.
+        await asyncio.sleep(1.5)
+        stopped = await rollouts.stop(client, started.rollout_id, "t")
+        assert stopped.state == "stopped"
+        await asyncio.sleep(1.5)
+        paused = await rollouts.status(client, started.rollout_id)
+        assert paused.state == "stopped" and 0 < paused.remaining < CASES
+        with pytest.raises(rollouts.RolloutRefused) as again:
+            await rollouts.stop(client, started.rollout_id, "t")
+        assert again.value.field == "rollout_id"
+        resumed = await rollouts.resume(client, store, started.rollout_id, rps=RPS, by="t")
+        assert resumed.jobs == [started.rollout_id, f"{started.rollout_id}.r1"]
+
+        await asyncio.sleep(1.5)
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         await asyncio.sleep(2.0)  # signals keep arriving with no worker

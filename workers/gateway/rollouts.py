@@ -68,7 +68,11 @@ class StartRollout(BaseModel):
     )
     phase: PhaseName | None = None
     trial: str | None = Field(default=None, description="Only cases in this trial (FK id)")
-    rps: int = Field(default=DEFAULT_RPS, description="Cases signalled per second")
+    rps: int = Field(
+        default=DEFAULT_RPS,
+        description="Cases signalled per second, sent with the batch job; Temporal Server "
+        "1.32 paces batch jobs at its own `worker.batcherRPS` instead",
+    )
 
 
 class ResumeRollout(BaseModel):
