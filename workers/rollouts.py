@@ -295,7 +295,8 @@ async def _jobs(client: Client) -> list[tuple[str, dict[str, str], Any]]:
 
 
 SETTLE_SECONDS = 60.0
-"""How long after its job ended a roll-out with cases left is "applying", not incomplete."""
+"""How long after its job ended a roll-out with cases left counts as "applying" anyway
+(visibility lags behind the cases it lists)."""
 
 
 def _settling(described: Any) -> bool:
@@ -303,6 +304,20 @@ def _settling(described: Any) -> bool:
         return False
     closed: datetime = described.close_time.ToDatetime(tzinfo=UTC)
     return (datetime.now(UTC) - closed).total_seconds() < SETTLE_SECONDS
+
+
+async def _still_applying(client: Client, query: str, sample: int = 20) -> bool:
+    """Whether cases left in the query still have work queued (a signal not yet handled,
+    e.g. while a worker is down or busy): then the roll-out is applying, not incomplete."""
+    seen = 0
+    async for execution in client.list_workflows(query, page_size=sample):
+        described = await client.get_workflow_handle(execution.id).describe()
+        if described.raw_description.HasField("pending_workflow_task"):
+            return True
+        seen += 1
+        if seen >= sample:
+            break
+    return False
 
 
 def _running(described: object) -> bool:
@@ -445,7 +460,7 @@ async def status(client: Client, rollout_id: str) -> RolloutStatus:
         state = "running"
     elif remaining == 0:
         state = "completed"
-    elif _settling(last):
+    elif _settling(last) or await _still_applying(client, last.query):
         # Every signal is in; the cases are still re-planning (or visibility lags).
         state = "applying"
     elif last.state == BatchOperationState.BATCH_OPERATION_STATE_FAILED:

@@ -229,9 +229,9 @@ async def bench(n: int, rounds: int, rps: int, tmp: Path) -> int:
                 rollout_id = started.json()["rollout_id"]
                 while True:
                     progress = (await http.get(f"/v1/rollouts/{rollout_id}")).json()
-                    if progress["state"] != "running" and progress["remaining"] == 0:
+                    if progress["state"] == "completed":
                         break
-                    if progress["state"] not in ("running", "applying", "completed"):
+                    if progress["state"] not in ("running", "applying"):
                         raise SystemExit(f"roll-out ended {progress['state']}: {progress}")
                     await asyncio.sleep(0.5)
                 rollout_s = time.perf_counter() - t
