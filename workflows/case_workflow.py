@@ -73,8 +73,12 @@ LAW_AS_KNOWN_ON_TODAY = "law-as-known-on-today"
 and stepped a late case straight to today; they replay that way. Since, a case plans on the
 law as known on its own today and re-plans when its calendar passes a decision day."""
 RELOAD_RULES = "reload-rules"
-"""Patch id: a `reload_rules` signal loads the named version and re-plans. A signal that
-reached a run before this code was buffered and ignored; its replay ignores it again."""
+"""Patch id, asked in a run's first activation: a `reload_rules` signal loads the named
+version and re-plans (asked there, its marker costs a roll-out no history event)."""
+RELOAD_RULES_LATE = "reload-rules-late"
+"""Patch id, asked when a roll-out reaches a run that started before `reload-rules`: a
+signal that reached such a run before this code was buffered and ignored; its replay
+ignores it again."""
 STATE_SNAPSHOT_MEMO = "state-snapshot-memo"
 """Patch id: the case keeps its state snapshot in its memo (read by the roll-out preview)."""
 _ROLLOUTS_KEPT = 32
@@ -113,6 +117,7 @@ class CaseWorkflow:
         self._rolled_out = False
         self._rollouts: list[str] = []
         self._snapshot_memo = False
+        self._reloads = False
         self._memo_mark: tuple[object, ...] | None = None
 
     # --- the run -------------------------------------------------------------------
@@ -126,6 +131,7 @@ class CaseWorkflow:
         regimes_follow_rule_window = workflow.patched(REGIMES_FOLLOW_RULE_WINDOW)
         law_as_known_on_today = workflow.patched(LAW_AS_KNOWN_ON_TODAY)
         self._snapshot_memo = workflow.patched(STATE_SNAPSHOT_MEMO)
+        self._reloads = workflow.patched(RELOAD_RULES)
         self._rollouts = list(input.rollouts)
         municipality = input.state.municipality if input.state else _required(input).municipality
         if input.rule_slice is not None:
@@ -324,7 +330,9 @@ class CaseWorkflow:
         limit without waiting on each, and the roll-out id makes a repeated one (a batch
         resumed, a job retried after a server crash) a no-op."""
         await workflow.wait_condition(lambda: self._state is not None and self._rules is not None)
-        if signal.rollout_id in self._rollouts or not workflow.patched(RELOAD_RULES):
+        if signal.rollout_id in self._rollouts:
+            return
+        if not (self._reloads or workflow.patched(RELOAD_RULES_LATE)):
             return
         # Marked before the first await: a duplicate in the same activation sees it.
         self._rollouts.append(signal.rollout_id)
