@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.rulebook_activity import RulebookActivities
@@ -52,6 +53,17 @@ async def _start(client: Client, queue: str, municipality: str) -> WorkflowHandl
     )
 
 
+async def _started(handle: WorkflowHandle[Any, Any]) -> None:
+    """Until the case has loaded its rules (its queries refuse while it starts)."""
+    for _ in range(300):
+        try:
+            await handle.query(CaseWorkflow.case)
+            return
+        except (WorkflowQueryFailedError, RPCError):
+            await asyncio.sleep(0.1)
+    raise AssertionError("the case never started")
+
+
 async def _events(handle: WorkflowHandle[Any, Any]) -> int:
     return len([e async for e in handle.fetch_history_events()])
 
@@ -83,7 +95,7 @@ async def test_preview_then_rollout_replans_each_case_once(
         scope = RolloutScope(municipalities=MUNICIPALITIES, task_queue=worker.task_queue)
         handles = [await _start(client, worker.task_queue, m) for m in MUNICIPALITIES * 2]
         for handle in handles:
-            await handle.query(CaseWorkflow.case)  # started and published
+            await _started(handle)
         await asyncio.sleep(1.5)  # visibility catches up
         before = {h.id: await _events(h) for h in handles}
         handle_hashes = {h.id: (await h.query(CaseWorkflow.case)).rulebook_hash for h in handles}
