@@ -68,13 +68,27 @@ class RulebookActivities:
 
     def __init__(self, store: RulebookStore) -> None:
         self._store = store
+        # Published files never change, so a slice read once is the slice: a roll-out asks
+        # for the same few thousand times at once, and a slow read stretches every case's
+        # workflow task (a local activity runs inside it).
+        self._read: dict[tuple[str, str], PackedRuleSlice] = {}
 
     @activity.defn(name=LOAD_PUBLISHED_SLICE)
     async def load_published_slice(self, request: PublishedSliceRequest) -> PackedRuleSlice:
+        key = (request.version, request.municipality)
+        cached = self._read.get(key)
+        if cached is not None:
+            return cached
         try:
-            return await asyncio.to_thread(self._store.slice, request.version, request.municipality)
+            packed = await asyncio.to_thread(
+                self._store.slice, request.version, request.municipality
+            )
         except UnknownVersion as error:
             # Not retried: another attempt reads the same immutable store.
             raise ApplicationError(
                 error.reason, type=UNKNOWN_RULEBOOK_VERSION, non_retryable=True
             ) from None
+        if len(self._read) >= _PACKED_SIZE:
+            self._read.clear()
+        self._read[key] = packed
+        return packed
