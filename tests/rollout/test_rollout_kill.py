@@ -122,6 +122,9 @@ async def test_rollout_survives_kill_9_of_worker_and_server(tmp_path: Path) -> N
             client, store, new.content_hash, scope, rps=RPS, started_by="t"
         )
         assert started.total == CASES
+        with pytest.raises(rollouts.RolloutRefused) as second:
+            await rollouts.start(client, store, new.content_hash, scope, rps=RPS, started_by="u")
+        assert (second.value.status, second.value.field) == (409, "municipality")
 
         # Stop and resume: the new job reaches what the first did not.
         await asyncio.sleep(1.5)
