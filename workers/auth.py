@@ -61,6 +61,9 @@ class Scope(StrEnum):
     """Read cases, timelines and lists of the client's municipalities."""
     WRITE = "write"
     """Start cases, report events (and, in the dev stack, fast-forward a case)."""
+    ROLLOUT = "rollout"
+    """Preview and roll out a published rulebook version to the client's municipalities'
+    running cases; stop and resume those roll-outs."""
     DECODE = "decode"
     """Use the codec endpoint (decrypt payloads for the Temporal Web UI). Payloads do not
     say which case they belong to, so this is for operators only."""

@@ -45,6 +45,12 @@ TIME_SKIPPING_FLAGS: tuple[str, ...] = (
     'history.timerProcessorMaxTimeShift="10ms"',
 )
 
+# Roll-outs are batch signal jobs (workers/rollouts.py). The server caps every job at
+# `worker.batcherRPS` operations/s whatever the job asks; raise it so `--rps` is the
+# operator's choice. (One job per namespace at a time, the default, is kept: it is what
+# refuses a second roll-out at once, atomically.)
+BATCH_FLAGS: tuple[str, ...] = ("--dynamic-config-value", "worker.batcherRPS=1000")
+
 LOG_TAIL_LINES = 30
 STOP_GRACE_SECONDS = 10.0
 _PR_SET_PDEATHSIG = 1
@@ -104,6 +110,7 @@ def dev_server_args(config: CaseflowConfig, binary: Path) -> list[str]:
         codec_endpoint(config),
         *dev_server_flags(),
         *TIME_SKIPPING_FLAGS,
+        *BATCH_FLAGS,
     ]
 
 

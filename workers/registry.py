@@ -12,7 +12,9 @@ from typing import Any
 
 from activities.enrolment_activity import EnrolmentActivities
 from activities.factory import build_case_activities
-from activities.rulebook_activity import load_rule_slice
+from activities.rulebook_activity import RulebookActivities, load_rule_slice
+from activities.rulebook_store import RulebookStore
+from domain.rulebook import load_rulebook
 from workers.config import CaseflowConfig
 from workflows.case_workflow import CaseWorkflow
 from workflows.enrolment_workflow import EnrolmentWorkflow
@@ -35,10 +37,15 @@ def build_activities(config: CaseflowConfig) -> list[Callable[..., Any]]:
     )
     # The enrolment activity uses the worker's own client (activity.client()).
     enrolment = EnrolmentActivities(config.task_queue)
+    # The rulebook this worker carries is published on start, so a roll-out can name it.
+    store = RulebookStore.in_data_dir(config.data_dir)
+    store.publish(load_rulebook())
+    rulebooks = RulebookActivities(store)
     return [
         case.request_certificate,
         case.book_meeting,
         case.notify_citizen,
         load_rule_slice,
+        rulebooks.load_published_slice,
         enrolment.enrol,
     ]

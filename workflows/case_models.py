@@ -22,6 +22,7 @@ from domain.case.model import (
     PhaseName,
     TimelineEntry,
 )
+from domain.rulebook.packed import PackedRuleSlice
 
 __all__ = [
     "CaseClock",
@@ -94,6 +95,11 @@ class CaseWorkflowInput(BaseModel):
     opened_by: str | None = None
     """The id of the request that opened the case (first run only), so that request, and
     no other, is told it created the case."""
+    rule_slice: PackedRuleSlice | None = None
+    """The slice a roll-out gave the case: kept across continue-as-new, so the case stays
+    on the version it was rolled out to, whatever files the next worker carries."""
+    rollouts: list[str] = Field(default_factory=list)
+    """Ids of the roll-outs this case has applied (the latest few): each once."""
 
 
 class CaseOpening(BaseModel):

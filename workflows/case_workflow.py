@@ -29,8 +29,13 @@ with workflow.unsafe.imports_passed_through():
         MeetingBookingInput,
         MeetingBookingResult,
     )
-    from activities.rulebook_activity import LOAD_RULE_SLICE, RuleSliceRequest
-    from domain.case import engine
+    from activities.rulebook_activity import (
+        LOAD_PUBLISHED_SLICE,
+        LOAD_RULE_SLICE,
+        PublishedSliceRequest,
+        RuleSliceRequest,
+    )
+    from domain.case import engine, rollout
     from domain.case.engine import CaseStart, EventRefused
     from domain.case.model import (
         ActionKind,
@@ -55,6 +60,7 @@ with workflow.unsafe.imports_passed_through():
         ReportEventInput,
         ReportEventResult,
     )
+    from workflows.rollout_models import RELOAD_RULES_SIGNAL, STATE_MEMO, ReloadRules, StateMemo
 
 __all__ = ["EVENT_REFUSED", "OPENING_CONFLICT", "CaseWorkflow"]
 
@@ -78,6 +84,19 @@ first dagpenge conversation two deadlines; they replay that way."""
 PRECONDITIONS_ON_THEIR_OWN_DAY = "preconditions-on-their-own-day"
 """Runs recorded before it let a decision through without the preconditions the rulebook
 lists and kept a trial's exemption alive after the trial; they replay that way."""
+RELOAD_RULES = "reload-rules"
+"""Patch id, asked in a run's first activation: a `reload_rules` signal loads the named
+version and re-plans (asked there, its marker costs a roll-out no history event)."""
+RELOAD_RULES_LATE = "reload-rules-late"
+"""Patch id, asked when a roll-out reaches a run that started before `reload-rules`: a
+signal that reached such a run before this code was buffered and ignored; its replay
+ignores it again."""
+STATE_SNAPSHOT_MEMO = "state-snapshot-memo"
+"""Patch id: the case keeps its state snapshot in its memo (read by the roll-out preview)."""
+_ROLLOUTS_KEPT = 32
+_RELOAD_RETRY = RetryPolicy(
+    maximum_attempts=5, non_retryable_error_types=list(NON_RETRYABLE_ERROR_TYPES)
+)
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 _ACTIVITY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=10),
@@ -117,6 +136,12 @@ class CaseWorkflow:
         self._woken = False
         self._published: dict[str, object] = {}
         self._next_review: date | None = None
+        self._slice: PackedRuleSlice | None = None
+        self._rolled_out = False
+        self._rollouts: list[str] = []
+        self._snapshot_memo = False
+        self._reloads = False
+        self._memo_mark: tuple[object, ...] | None = None
 
     # --- the run -------------------------------------------------------------------
 
@@ -130,14 +155,23 @@ class CaseWorkflow:
         law_as_known_on_today = workflow.patched(LAW_AS_KNOWN_ON_TODAY)
         schedules_never_go_silent = workflow.patched(SCHEDULES_NEVER_GO_SILENT)
         preconditions_on_their_own_day = workflow.patched(PRECONDITIONS_ON_THEIR_OWN_DAY)
+        self._snapshot_memo = workflow.patched(STATE_SNAPSHOT_MEMO)
+        self._reloads = workflow.patched(RELOAD_RULES)
+        self._rollouts = list(input.rollouts)
         municipality = input.state.municipality if input.state else _required(input).municipality
-        rule_slice = await workflow.execute_local_activity(
-            LOAD_RULE_SLICE,
-            RuleSliceRequest(municipality=municipality),
-            result_type=PackedRuleSlice,
-            start_to_close_timeout=timedelta(seconds=30),
-            summary=f"Rule slice for {municipality}",
-        )
+        if input.rule_slice is not None:
+            # A rolled-out case stays on its version: no worker's files are read again.
+            rule_slice = input.rule_slice
+            self._rolled_out = True
+        else:
+            rule_slice = await workflow.execute_local_activity(
+                LOAD_RULE_SLICE,
+                RuleSliceRequest(municipality=municipality),
+                result_type=PackedRuleSlice,
+                start_to_close_timeout=timedelta(seconds=30),
+                summary=f"Rule slice for {municipality}",
+            )
+        self._slice = rule_slice
         self._rules = rules = compiled(rule_slice)
         if input.state is not None:
             state = input.state
@@ -162,6 +196,7 @@ class CaseWorkflow:
 
         while True:
             async with self._lock:
+                rules = self._current_rules()
                 engine.advance(state, rules, self._today())
                 await self._perform_actions(state)
                 self._publish(state)
@@ -175,14 +210,26 @@ class CaseWorkflow:
                 )
             if state.phase is not started_in or workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(
-                    CaseWorkflowInput(
-                        state=state,
-                        start=self._opening.start if self._opening else None,
-                        clock=self._clock,
-                    )
-                )
-            await self._sleep(state, rules)
+                workflow.continue_as_new(self._next_run_input(state))
+            await self._sleep(state, self._current_rules())
+
+    def _current_rules(self) -> Rulebook:
+        # A roll-out may swap the rules between two steps.
+        assert self._rules is not None
+        return self._rules
+
+    def _next_run_input(self, state: CaseState) -> CaseWorkflowInput:
+        # Every run carries the case's opening, so a repeated opening is compared with it.
+        start = self._opening.start if self._opening else None
+        if not self._rolled_out:
+            return CaseWorkflowInput(state=state, start=start, clock=self._clock)
+        return CaseWorkflowInput(
+            state=state,
+            start=start,
+            clock=self._clock,
+            rule_slice=self._slice,
+            rollouts=self._rollouts[-_ROLLOUTS_KEPT:],
+        )
 
     async def _sleep(self, state: CaseState, rules: Rulebook) -> None:
         wake = engine.next_wakeup(state, rules)
@@ -344,6 +391,57 @@ class CaseWorkflow:
         except EventRefused as error:
             raise _refusal(error) from None
 
+    # --- roll-outs --------------------------------------------------------------------
+
+    @workflow.signal(name=RELOAD_RULES_SIGNAL)
+    async def reload_rules(self, signal: ReloadRules) -> None:
+        """A roll-out reached the case: load the version it names and re-plan at once.
+
+        A signal, not an update: a batch operation sends it to thousands of cases at a rate
+        limit without waiting on each, and the roll-out id makes a repeated one (a batch
+        resumed, a job retried after a server crash) a no-op."""
+        await workflow.wait_condition(lambda: self._state is not None and self._rules is not None)
+        if signal.rollout_id in self._rollouts:
+            return
+        if not (self._reloads or workflow.patched(RELOAD_RULES_LATE)):
+            return
+        # Marked before the first await: a duplicate in the same activation sees it.
+        self._rollouts.append(signal.rollout_id)
+        state, _ = self._ready()
+        async with self._lock:
+            try:
+                packed = await workflow.execute_local_activity(
+                    LOAD_PUBLISHED_SLICE,
+                    PublishedSliceRequest(version=signal.version, municipality=state.municipality),
+                    result_type=PackedRuleSlice,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=_RELOAD_RETRY,
+                    summary=f"Rulebook {signal.version[:12]} for {state.municipality}",
+                )
+            except ActivityError as error:
+                # Forgotten, so resuming the roll-out tries again.
+                self._rollouts.remove(signal.rollout_id)
+                cause = error.cause
+                reason = cause.message if isinstance(cause, ApplicationError) else "failed"
+                workflow.logger.warning("roll-out could not load its rulebook: %s", reason)
+                return
+            today = self._today()
+            if packed.content_hash != state.rulebook_hash:
+                rules = compiled(packed)
+                rollout.apply_version(state, rules, today, signal.rollout_id, signal.version)
+                self._rules, self._slice, self._rolled_out = rules, packed, True
+                await self._perform_actions(state)
+            # A run from before the snapshot patch starts keeping one now (the reload
+            # is itself behind a patch, so its replay makes the same choice).
+            self._snapshot_memo = True
+            self._publish(state)
+        self._woken = True
+
+    @workflow.query
+    def rollouts(self) -> list[str]:
+        """The roll-outs this case has applied (the latest few), oldest first."""
+        return list(self._rollouts)
+
     # --- queries ---------------------------------------------------------------------
 
     @workflow.query
@@ -411,6 +509,8 @@ class CaseWorkflow:
             ),
             sa.CASE_RULEBOOK_HASH.name: state.rulebook_hash,
         }
+        if self._snapshot_memo:
+            self._publish_snapshot(state)
         changed = {k: v for k, v in values.items() if self._published.get(k, ...) != v}
         if not changed:
             return
@@ -421,6 +521,15 @@ class CaseWorkflow:
                 updates.append(key.value_unset() if value is None else key.value_set(value))  # type: ignore[arg-type]
         workflow.upsert_search_attributes(updates)
         self._published.update(changed)
+
+    def _publish_snapshot(self, state: CaseState) -> None:
+        # Every change worth previewing adds a timeline line or an event receipt; days
+        # that only pass do not, so an idle case writes no memo.
+        mark = (len(state.timeline), len(state.events), state.phase, state.rulebook_hash)
+        if mark == self._memo_mark:
+            return
+        self._memo_mark = mark
+        workflow.upsert_memo({STATE_MEMO: StateMemo.of(state, simulated=self._clock.simulated)})
 
 
 def _first_instant() -> datetime:

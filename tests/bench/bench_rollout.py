@@ -1,0 +1,319 @@
+"""Benchmark of a rulebook roll-out (a script, not a test): `python -m tests.bench.bench_rollout`.
+
+Starts the embedded stack (`caseflow up` on free ports, a fresh data dir, no demo cases),
+opens N real-clock jobafklaringsforløb cases spread over the demo municipalities, publishes
+a second rulebook in which the rehabilitation-team deadline is 6 weeks instead of 4 (it
+moves a deadline in every one of those cases), then, arms interleaved and repeated:
+
+1. Preview: `GET /v1/rollouts/preview` (every open case, from its memo snapshot) -- time,
+   and that it finds every case affected.
+2. Roll-out: `POST /v1/rollouts` at `--rps`, polled through `GET /v1/rollouts/{id}` until
+   every case is re-planned -- wall time, cases/s. Rounds alternate between the two
+   versions, so each round really moves a deadline in every case.
+3. Bare fan-out, same cases, same stack: one signal to each workflow straight from a
+   client (`reload_rules` with the roll-out id just applied, which a case ignores), until
+   every signal was accepted and the worker has handled them (sampled histories end in a
+   completed workflow task) -- cases/s. The roll-out's rate over this one is the ratio.
+
+From a sample of cases per round: p95 per-case re-plan latency (the signal's event to the
+workflow task that completed the re-plan, from the case's history) and the history events
+the roll-out added to each case. Floors (printed, not asserted): 10,000 cases in < 10
+min; >= 0.5x the bare fan-out; <= 12 events per case; preview of 10,000 < 60 s (scaled
+to N for other sizes). Everything runs on the same 2 cores as the server and the worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from activities.rulebook_store import RulebookStore
+from domain.case.engine import CaseStart
+from domain.case.model import PhaseName
+from domain.rulebook import load_rulebook
+from tests.bench.bench_gateway import percentile, wait_ready
+from tests.helpers import free_port
+from tests.helpers.rulebooks import law_with_rt_weeks
+from workers.config import CaseflowConfig
+from workers.temporal_client import connect
+from workflows.case_models import CaseWorkflowInput, workflow_id_for
+from workflows.case_workflow import CaseWorkflow
+from workflows.constants import TASK_QUEUE
+from workflows.rollout_models import RELOAD_RULES_SIGNAL, ReloadRules
+
+MUNICIPALITIES = ("thisted", "jammerbugt", "aalborg", "frederikshavn", "vesthimmerland")
+SAMPLE = 100
+EVENTS_FLOOR = 12
+RATIO_FLOOR = 0.5
+
+
+def _stack(data: Path, grpc: int, ui: int, gw: int, log: Any) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, CASEFLOW_LOG_LEVEL="WARNING", CASEFLOW_LOG_FORMAT="json")
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "caseflow"),
+            "up",
+            "--data-dir",
+            str(data),
+            "--grpc-port",
+            str(grpc),
+            "--ui-port",
+            str(ui),
+            "--gateway-port",
+            str(gw),
+            "--metrics-port",
+            "0",
+            "--no-demo",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+
+
+async def _gather_limited(coros: list[Any], limit: int) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(coro: Any) -> Any:
+        async with gate:
+            return await coro
+
+    return await asyncio.gather(*(one(c) for c in coros))
+
+
+async def open_cases(temporal: Client, n: int) -> list[str]:
+    rules = load_rulebook()
+    codes = {m: str(rules.municipality(m).code) for m in MUNICIPALITIES}
+    today = datetime.now(UTC).date()
+    ids: list[str] = []
+    starts = []
+    for i in range(n):
+        municipality = MUNICIPALITIES[i % len(MUNICIPALITIES)]
+        case_id = f"BR-{secrets.token_hex(4).upper()}-{i}"
+        ids.append(workflow_id_for(codes[municipality], case_id))
+        start = CaseStart(
+            case_id=case_id,
+            municipality=municipality,
+            opened_on=today,
+            phase=PhaseName.JOBAFKLARINGSFORLOEB,
+        )
+        starts.append(
+            temporal.start_workflow(
+                CaseWorkflow.run,
+                CaseWorkflowInput(start=start),
+                id=ids[-1],
+                task_queue=TASK_QUEUE,
+            )
+        )
+    await _gather_limited(starts, 64)
+    return ids
+
+
+async def wait_count(temporal: Client, query: str, want: int, within: float = 1800) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if (await temporal.count_workflows(query)).count == want:
+            return
+        await asyncio.sleep(1.0)
+    raise SystemExit(f"visibility never showed {want} for {query}")
+
+
+async def history(temporal: Client, workflow_id: str) -> list[Any]:
+    return [e async for e in temporal.get_workflow_handle(workflow_id).fetch_history_events()]
+
+
+def replan_latency(events: list[Any]) -> float | None:
+    """Seconds from the last reload signal to the first workflow task completed after it."""
+    signalled = [
+        i
+        for i, e in enumerate(events)
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+        and e.workflow_execution_signaled_event_attributes.signal_name == RELOAD_RULES_SIGNAL
+    ]
+    if not signalled:
+        return None
+    start = events[signalled[-1]]
+    for e in events[signalled[-1] :]:
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            seconds: float = (
+                e.event_time.ToDatetime() - start.event_time.ToDatetime()
+            ).total_seconds()
+            return seconds
+    return None
+
+
+async def drained(temporal: Client, sample: list[str], signals: int) -> bool:
+    for workflow_id in sample:
+        events = await history(temporal, workflow_id)
+        got = sum(
+            1 for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+        )
+        if got < signals or events[-1].event_type != EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            return False
+    return True
+
+
+async def bench(n: int, rounds: int, rps: int, tmp: Path) -> int:
+    data = tmp / "data"
+    data.mkdir()
+    store = RulebookStore.in_data_dir(data)
+    versions = [
+        store.publish(load_rulebook()).content_hash,
+        store.publish(
+            load_rulebook(law_with_rt_weeks(tmp / "law6", 6, date(2026, 1, 1)))
+        ).content_hash,
+    ]
+    grpc, ui, gw = free_port(), free_port(), free_port()
+    url = f"http://127.0.0.1:{gw}"
+    log = (tmp / "stack.log").open("wb")
+    stack = _stack(data, grpc, ui, gw, log)
+    try:
+        await wait_ready(url, stack)
+        token = (data / "gateway-dev-token").read_text().strip()
+        temporal = await connect(
+            CaseflowConfig(codec_key_file=data / "keys.json"), address=f"127.0.0.1:{grpc}"
+        )
+        began = time.monotonic()
+        ids = await open_cases(temporal, n)
+        print(f"started {n} workflows in {time.monotonic() - began:.1f} s")
+        open_query = "WorkflowType = 'CaseWorkflow' AND ExecutionStatus = 'Running'"
+        await wait_count(temporal, f"{open_query} AND CaseRulebookHash IS NOT NULL", n)
+        opened_s = time.monotonic() - began
+        print(f"{n} open cases in {len(MUNICIPALITIES)} municipalities in {opened_s:.0f} s")
+        sample = random.Random(7).sample(ids, min(SAMPLE, n))
+        signals = 0
+        results: dict[str, list[float]] = {
+            "preview": [],
+            "rollout": [],
+            "bare": [],
+            "p95": [],
+            "events": [],
+        }
+        async with httpx.AsyncClient(
+            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600
+        ) as http:
+            for round_no in range(rounds):
+                target = versions[(round_no + 1) % 2]
+                # --- preview
+                t = time.perf_counter()
+                seen = await http.get(
+                    "/v1/rollouts/preview", params={"version": target, "limit": 0}
+                )
+                preview_s = time.perf_counter() - t
+                body = seen.json()
+                assert seen.status_code == 200, seen.text
+                print(
+                    f"round {round_no + 1}: preview {preview_s:6.1f} s  "
+                    f"{body['cases_affected']}/{body['open_cases']} cases affected"
+                )
+                before = {w: len(await history(temporal, w)) for w in sample}
+                # --- roll-out
+                t = time.perf_counter()
+                started = await http.post("/v1/rollouts", json={"version": target, "rps": rps})
+                assert started.status_code == 201, started.text
+                rollout_id = started.json()["rollout_id"]
+                while True:
+                    progress = (await http.get(f"/v1/rollouts/{rollout_id}")).json()
+                    if progress["state"] == "completed":
+                        break
+                    if progress["state"] not in ("running", "applying"):
+                        raise SystemExit(f"roll-out ended {progress['state']}: {progress}")
+                    await asyncio.sleep(0.5)
+                rollout_s = time.perf_counter() - t
+                signals += 1
+                added, latencies = [], []
+                for w in sample:
+                    events = await history(temporal, w)
+                    added.append(len(events) - before[w])
+                    latency = replan_latency(events)
+                    if latency is not None:
+                        latencies.append(latency)
+                # --- bare fan-out: one ignored signal to each of the same workflows
+                duplicate = ReloadRules(rollout_id=rollout_id, version=target)
+                t = time.perf_counter()
+                await _gather_limited(
+                    [
+                        temporal.get_workflow_handle(w).signal(RELOAD_RULES_SIGNAL, duplicate)
+                        for w in ids
+                    ],
+                    64,
+                )
+                signals += 1
+                while not await drained(temporal, sample, signals):  # noqa: ASYNC110 - polls the server
+                    await asyncio.sleep(0.2)
+                bare_s = time.perf_counter() - t
+                p95 = percentile(latencies, 0.95)
+                print(
+                    f"         roll-out {rollout_s:6.1f} s ({n / rollout_s:6.1f} cases/s, "
+                    f"replanned {progress['replanned']})  bare fan-out {bare_s:6.1f} s "
+                    f"({n / bare_s:6.1f} cases/s)  ratio x{bare_s / rollout_s:.2f}  "
+                    f"p95 re-plan {p95 * 1000:6.0f} ms  events/case max {max(added)} "
+                    f"median {statistics.median(added)}"
+                )
+                results["preview"].append(preview_s)
+                results["rollout"].append(rollout_s)
+                results["bare"].append(bare_s)
+                results["p95"].append(p95)
+                results["events"].append(max(added))
+        best_rollout = min(results["rollout"])
+        ratio = max(b / r for b, r in zip(results["bare"], results["rollout"], strict=True))
+        preview_worst = max(results["preview"])
+        scale = 10_000 / n
+        events_max = max(results["events"])
+        print(
+            f"\nsummary over {rounds} rounds at --rps {rps}: "
+            f"preview {statistics.median(results['preview']):.1f} s (worst {preview_worst:.1f}), "
+            f"roll-out {statistics.median(results['rollout']):.1f} s "
+            f"(best {best_rollout:.1f}, {n / best_rollout:.1f} cases/s), "
+            f"p95 re-plan {max(results['p95']) * 1000:.0f} ms, events/case <= {events_max}, "
+            f"best ratio x{ratio:.2f} of bare fan-out"
+        )
+        minutes = best_rollout * scale / 60
+        floors = {
+            f"10,000 cases < 10 min (at this rate: {minutes:.1f} min)": minutes < 10,
+            f">= {RATIO_FLOOR}x bare fan-out (x{ratio:.2f})": ratio >= RATIO_FLOOR,
+            f"<= {EVENTS_FLOOR} events per case ({events_max})": events_max <= EVENTS_FLOOR,
+            f"preview of 10,000 < 60 s (scaled: {preview_worst * scale:.1f} s)": (
+                preview_worst * scale < 60
+            ),
+        }
+        for name, ok in floors.items():
+            print(f"floor  {name}: {'PASS' if ok else 'MISSED'}")
+        return 0 if all(floors.values()) else 1
+    finally:
+        stack.terminate()
+        try:
+            stack.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            stack.kill()
+        log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=2, help="roll-out / bare rounds")
+    parser.add_argument("--rps", type=int, default=1000, help="roll-out rate limit")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-rollout-") as tmp:
+        code = asyncio.run(bench(args.cases, args.rounds, args.rps, Path(tmp)))
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    main()
