@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from domain.rulebook import (
@@ -29,6 +28,7 @@ from domain.rulebook import (
     load_rulebook,
 )
 from domain.rulebook.resolver import fmt_value
+from workers.cli_output import console as make_console
 
 app = typer.Typer(
     help="Validate and explain the rulebook (law as dated data).", no_args_is_help=True
@@ -50,7 +50,7 @@ def _load(root: Path | None, parameters: Path | None) -> Rulebook:
     try:
         return load_rulebook(root, parameters=parameters)
     except RulebookError as exc:
-        Console(stderr=True).print(f"[red]rulebook invalid:[/red] {exc}")
+        make_console(stderr=True).print(f"[red]rulebook invalid:[/red] {exc}")
         raise typer.Exit(1) from None
 
 
@@ -66,7 +66,7 @@ def check(root: RootOption = None, parameters: ParamsOption = None) -> None:
         statuses[trial.status] = statuses.get(trial.status, 0) + 1
     clauses = sum(len(t.clauses) for t in law.trials.values())
     values = sum(len(r.values) for r in law.rules.values())
-    Console().print(
+    make_console().print(
         f"rulebook OK: {len(law.rules)} rules ({values} dated values), "
         f"{len(law.trials)} trials ({', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))}; "
         f"{clauses} clauses), {len(law.reforms)} reform(s), {len(law.municipalities)} "
@@ -181,7 +181,7 @@ def explain(  # noqa: PLR0917 - typer maps each option to a parameter
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    console = Console()
+    console = make_console()
     table = Table(
         title=(
             f"{mun.name} ({mun.code}) · target group {group.code} {group.name} · {day} · "

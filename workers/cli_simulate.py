@@ -9,12 +9,12 @@ from typing import Annotated
 import typer
 import yaml
 from pydantic import TypeAdapter, ValidationError
-from rich.console import Console
 from rich.table import Table
 
 from domain.case.model import TimelineEntry
 from domain.case.scenario import ScenarioResult, load_scenario, run_scenario
 from domain.rulebook import RulebookError, load_rulebook
+from workers.cli_output import console as make_console
 
 app = typer.Typer(help="Run scenario files through the pure trajectory core.", no_args_is_help=True)
 
@@ -25,7 +25,7 @@ def simulate_case(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable timeline.")] = False,
 ) -> None:
     """Run SCENARIO (YAML: case facts + dated events) and print the resulting timeline."""
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     try:
         result = run_scenario(load_scenario(scenario), load_rulebook())
     except (ValidationError, yaml.YAMLError) as error:
@@ -57,7 +57,7 @@ def _as_json(result: ScenarioResult) -> dict[str, object]:
 
 
 def _print(result: ScenarioResult) -> None:
-    console = Console()
+    console = make_console()
     table = Table(title=result.scenario, show_lines=False)
     for column in ("date", "what", "subject", "summary", "regime", "citation"):
         table.add_column(column, overflow="fold")
