@@ -22,13 +22,21 @@ import sys
 from typing import TextIO
 
 import structlog
+from opentelemetry import trace
 from structlog.typing import EventDict, Processor, WrappedLogger
 from temporalio import activity, workflow
 
 from workers.config import LogFormat
 from workers.redaction import CPR_MASK, scrub
 
-__all__ = ["CPR_MASK", "configure_logging", "get_logger", "redact_secrets", "use_json"]
+__all__ = [
+    "CPR_MASK",
+    "add_trace_ids",
+    "configure_logging",
+    "get_logger",
+    "redact_secrets",
+    "use_json",
+]
 
 # The only stdlib `extra` keys copied into events. Temporal's adapters put workflow and
 # activity ids there; anything else a library attaches (e.g. whole Info objects) stays out.
@@ -50,9 +58,21 @@ def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) 
     return scrubbed
 
 
+def add_trace_ids(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """The current OpenTelemetry span's trace and span id (hex, as trace backends show
+    them), so a line can be found from its trace and the other way round. Outside any span
+    (start-up, shutdown) there is none to add."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict.setdefault("trace_id", format(context.trace_id, "032x"))
+        event_dict.setdefault("span_id", format(context.span_id, "016x"))
+    return event_dict
+
+
 def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -26,6 +26,7 @@ from workers.gateway.errors import (
     BodyLimit,
     install_error_handlers,
 )
+from workers.gateway.metrics import install_observability
 from workers.logging_setup import get_logger
 from workers.temporal_client import connect
 
@@ -118,4 +119,6 @@ def create_app(
         allow_credentials=True,
     )
     app.add_middleware(BodyLimit, limits=_body_limit)
+    # Last, so it is outermost: it sees every answer, the body limit's and CORS's too.
+    install_observability(app, config, [m.id for m in rules.municipalities()])
     return app
