@@ -20,6 +20,7 @@ from domain.rulebook import Rulebook, load_rulebook
 from workers.auth import NoTokens, TokenFileStore, TokenVerifier
 from workers.config import CaseflowConfig
 from workers.gateway import cases, codec_endpoint, enrolment, health, offers
+from workers.gateway.docs import install_docs
 from workers.gateway.errors import (
     MAX_CODEC_BODY,
     MAX_EVENT_BODY,
@@ -98,6 +99,9 @@ def create_app(
         "answers 404. Errors are `{error, field, reason}`.",
         version="0.1.0",
         lifespan=lifespan,
+        # Served from packaged assets instead (workers.gateway.docs): FastAPI's use a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     rules = load_rulebook()
     app.state.config = config
@@ -106,6 +110,7 @@ def create_app(
     app.state.token_verifier = verifier or token_verifier(config, rules)
     app.state.payload_codec = codec
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(health.router)
     for router in api_routers():
         app.include_router(router)
