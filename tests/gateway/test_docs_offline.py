@@ -19,6 +19,11 @@ REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 SCREENSHOTS = Path(os.environ.get("CASEFLOW_SCREENSHOTS", "/tmp/caseflow-screenshots"))
 
 
+def screenshot_path(name: str) -> str:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return str(SCREENSHOTS / name)
+
+
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
     chromium = shutil.which("chromium")
@@ -60,8 +65,7 @@ async def test_swagger_ui_renders_the_operations_offline(
     summaries = await page.locator(".opblock-summary-path").all_inner_texts()  # type: ignore[attr-defined]
     assert "/v1/cases/{municipality}/{case_id}/events" in [s.strip() for s in summaries]
     assert await page.locator(".swagger-ui .info .title").inner_text()  # type: ignore[attr-defined]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / "docs-offline.png"), full_page=False)  # type: ignore[attr-defined]
+    await page.screenshot(path=screenshot_path("docs-offline.png"))  # type: ignore[attr-defined]
     assert blocked == [], f"the docs page asked the internet for {blocked}"
 
 
@@ -71,8 +75,7 @@ async def test_redoc_renders_the_api_offline(gateway: Gateway, browser: Browser)
     await heading.first.wait_for(state="visible", timeout=20_000)
     assert "caseflow gateway" in await heading.first.inner_text()
     assert await page.locator("text=Report an event").count() >= 1  # type: ignore[attr-defined]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / "redoc-offline.png"))  # type: ignore[attr-defined]
+    await page.screenshot(path=screenshot_path("redoc-offline.png"))  # type: ignore[attr-defined]
     # The one exception: ReDoc's bundle hard-codes its "powered by" logo on its CDN. The
     # page renders in full without it (checked above); nothing else may be asked for.
     assert set(blocked) <= {REDOC_LOGO}, f"the ReDoc page asked the internet for {blocked}"

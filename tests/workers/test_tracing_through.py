@@ -84,7 +84,8 @@ async def test_a_request_trace_runs_through_the_workflow_into_its_activities(
                 names: set[str] = set()
                 for _ in range(200):
                     names = {
-                        s.name for s in exporter.get_finished_spans()
+                        s.name
+                        for s in exporter.get_finished_spans()
                         if s.context.trace_id == trace_id
                     }
                     if any(n.startswith("RunActivity:") for n in names):
@@ -93,7 +94,8 @@ async def test_a_request_trace_runs_through_the_workflow_into_its_activities(
             finally:
                 stop.set()
                 await serving
-            scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+            async with httpx.AsyncClient() as http:
+                scraped = (await http.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
     finally:
         exporter.shutdown()
     assert "POST /v1/cases" in names, names
@@ -112,6 +114,11 @@ async def test_a_request_trace_runs_through_the_workflow_into_its_activities(
     assert outcomes, "the activity counters are on the SDK's metrics port"
     assert all(s.labels["task_queue"] == worker.task_queue for s in outcomes)
     assert {s.labels["outcome"] for s in outcomes} <= {
-        "created", "existing", "overbooked", "completed", "rejected", "retrying"
+        "created",
+        "existing",
+        "overbooked",
+        "completed",
+        "rejected",
+        "retrying",
     }
     assert any(name.startswith("temporal_") for name in scraped.split())

@@ -28,6 +28,7 @@ from workers.gateway.errors import (
     install_error_handlers,
 )
 from workers.gateway.metrics import install_observability
+from workers.gateway.schema import install_schema_vocabularies
 from workers.logging_setup import get_logger
 from workers.temporal_client import connect
 
@@ -111,6 +112,7 @@ def create_app(
     app.state.payload_codec = codec
     install_error_handlers(app)
     install_docs(app)
+    install_schema_vocabularies(app, rules)
     app.include_router(health.router)
     for router in api_routers():
         app.include_router(router)
