@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workers.logging_setup import get_logger
+from workers.logging_setup import AUDIT_LOGGER, get_logger
 
-AUDIT_LOGGER = "caseflow.audit"
+__all__ = ["AUDIT_LOGGER", "record"]
 
 
 def record(

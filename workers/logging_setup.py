@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import TextIO
 
 import structlog
@@ -94,6 +95,7 @@ def configure_logging(
     *,
     stream: TextIO | None = None,
     force: bool = False,
+    audit_log: Path | None = None,
 ) -> None:
     """Configure structlog and the stdlib root logger; later calls are no-ops unless `force`.
 
@@ -102,6 +104,8 @@ def configure_logging(
         level: minimum level for every logger.
         stream: where lines go; stdout by default (12-factor: the platform collects it).
         force: reconfigure even if already configured (tests).
+        audit_log: a file for the audit trail (logger `caseflow.audit`) alone, always JSON
+            lines, through the same redaction; None: audit lines go with the rest.
     """
     global _configured  # noqa: PLW0603 - logging is process-global by nature
     if _configured and not force:
@@ -135,6 +139,7 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    _route_audit(audit_log)
     # uvicorn installs its own handlers unless told otherwise; make it propagate to ours.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         uv = logging.getLogger(name)
@@ -153,6 +158,34 @@ def configure_logging(
     )
     _quiet_temporal_message_suffix()
     _configured = True
+
+
+AUDIT_LOGGER = "caseflow.audit"
+
+
+def _route_audit(audit_log: Path | None) -> None:
+    audit = logging.getLogger(AUDIT_LOGGER)
+    for old in list(audit.handlers):
+        audit.removeHandler(old)
+        old.close()
+    audit.propagate = audit_log is None
+    if audit_log is None:
+        return
+    audit_log.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(audit_log, encoding="utf-8")
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=_shared_processors(),
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                _dict_tracebacks,
+                redact_secrets,
+                structlog.processors.JSONRenderer(),
+            ],
+        )
+    )
+    audit.addHandler(handler)
+    audit.setLevel(logging.INFO)
 
 
 def _quiet_temporal_message_suffix() -> None:

@@ -9,6 +9,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -185,3 +186,24 @@ async def test_obligation_counts_match_the_case_list(gateway: Gateway) -> None:
     assert counted == dict(expected)
     age = samples(text, "caseflow_obligation_counts_age_seconds")
     assert next(iter(age.values())) >= 0
+
+
+async def test_the_audit_trail_can_have_a_file_of_its_own(gateway: Gateway, tmp_path: Path) -> None:
+    stream = io.StringIO()
+    trail = tmp_path / "audit" / "audit.jsonl"
+    configure_logging(LogFormat.CONSOLE, "INFO", stream=stream, force=True, audit_log=trail)
+    try:
+        async with gateway.http() as http:
+            await http.get("/v1/cases/thisted/NO-SUCH-CASE-AUDIT")
+    finally:
+        configure_logging(LogFormat.JSON, "INFO", stream=io.StringIO(), force=True)
+        structlog.reset_defaults()
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+    lines = [json.loads(line) for line in trail.read_text().splitlines()]
+    assert [(a["action"], a["status"], a["case_id"]) for a in lines] == [
+        ("show_case", 404, "NO-SUCH-CASE-AUDIT")
+    ]
+    assert lines[0]["logger"] == "caseflow.audit" and lines[0]["trace_id"]
+    assert "subject_municipalities" not in stream.getvalue(), "not also in the process log"
