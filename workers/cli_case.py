@@ -201,7 +201,7 @@ def event(
     body = {
         "type": event_type,
         "event_id": event_id,
-        "effective_date": on,
+        "date": on,
         **_pairs(fields, "an event field"),
     }
     accepted = _call(

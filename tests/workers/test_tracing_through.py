@@ -78,8 +78,15 @@ async def test_a_request_trace_runs_through_the_workflow_into_its_activities(
                     headers={"Authorization": f"Bearer {token}"},
                     timeout=30,
                 ) as http:
-                    started = await http.post("/v1/cases", json=start_body(new_case_id()))
-                assert started.status_code == 201, started.text
+                    case_id = new_case_id()
+                    started = await http.post("/v1/cases", json=start_body(case_id))
+                    assert started.status_code == 201, started.text
+                    event = {"type": "screened", "event_id": "e-1", "date": "2019-03-04"}
+                    reported = await http.post(
+                        f"/v1/cases/thisted/{case_id}/events", json={**event, "category": 2}
+                    )
+                    assert reported.status_code == 200, reported.text
+                update_trace = int(reported.headers["x-trace-id"], 16)
                 trace_id = int(started.headers["x-trace-id"], 16)
                 names: set[str] = set()
                 for _ in range(200):
@@ -96,13 +103,17 @@ async def test_a_request_trace_runs_through_the_workflow_into_its_activities(
                 await serving
             async with httpx.AsyncClient() as http:
                 scraped = (await http.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
+        spans = exporter.get_finished_spans()
     finally:
         exporter.shutdown()
+    in_update = {s.name for s in spans if s.context.trace_id == update_trace}
+    assert "POST /v1/cases/{municipality}/{case_id}/events" in in_update, in_update
+    assert any(n.startswith("StartWorkflowUpdate:") for n in in_update), in_update
     assert "POST /v1/cases" in names, names
     assert any(n.startswith("StartWorkflow:") for n in names), names
     assert any(n.startswith("RunWorkflow:") for n in names), names
     assert any(n.startswith("RunActivity:") for n in names), names
-    server = next(s for s in exporter.get_finished_spans() if s.name == "POST /v1/cases")
+    server = next(s for s in spans if s.name == "POST /v1/cases")
     assert server.attributes is not None and server.attributes["http.route"] == "/v1/cases"
 
     outcomes = [
