@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from domain.rulebook import Rulebook
 
@@ -95,21 +94,16 @@ def enrich(spec: dict[str, Any], rules: Rulebook) -> dict[str, Any]:
 
 
 def install_schema_vocabularies(app: FastAPI, rules: Rulebook) -> None:
-    """Replace `app.openapi` with one that adds the vocabularies (built once, cached)."""
+    """Wrap `app.openapi` so the document it builds (once, cached by FastAPI) gains the
+    vocabularies; other wrappers (installed before or after) compose with this one."""
+    build = app.openapi
+    enriched: set[int] = set()
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            spec = get_openapi(
-                title=app.title,
-                version=app.version,
-                openapi_version=app.openapi_version,
-                summary=app.summary,
-                description=app.description,
-                routes=app.routes,
-                tags=app.openapi_tags,
-                servers=app.servers,
-            )
-            app.openapi_schema = enrich(spec, rules)
-        return app.openapi_schema
+        spec = build()
+        if id(spec) not in enriched:
+            enrich(spec, rules)
+            enriched.add(id(spec))
+        return spec
 
     setattr(app, "openapi", openapi)  # noqa: B010 - FastAPI's documented override point
