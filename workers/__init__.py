@@ -1,1 +1,3 @@
 """caseflow package."""
+
+__version__ = "0.1.0"

@@ -1,192 +1,100 @@
-"""The `caseflow` command line: one entry point, one sub-command module per concern."""
+"""The `caseflow` command line: one entry point, one sub-command module per concern.
+
+Start-up is kept cheap (tests/bench/bench_cli.py measures it): `caseflow --help` and
+`caseflow --version` are answered from this module, which imports nothing but
+`workers.cli_exit`; any other command goes to the lazy typer group of `workers.cli_app`,
+which imports a command's module only when that command runs. `COMMANDS` is the single
+place where a command's name, module and one-line help live.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import Coroutine
-from pathlib import Path
-from typing import Annotated, Any
+import sys
+from typing import NamedTuple
 
-import typer
-
-from workers import cli_case, cli_demo, cli_reports, cli_rollout, cli_rules, cli_simulate
-from workers.config import (
-    CaseflowConfig,
-    ConfigError,
-    LogFormat,
-    OtelExporter,
-    env_var,
-    load_config,
-)
-from workers.devserver import StackError
-from workers.gateway import server as gateway_server
-from workers.stack import run_stack
-from workers.worker import serve as serve_worker
-
-app = typer.Typer(
-    name="caseflow",
-    help="Durable, auditable orchestrator for jobcentre case trajectories.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-)
-app.add_typer(cli_rules.app, name="rules")
-app.add_typer(cli_simulate.app, name="simulate")
-app.add_typer(cli_reports.app, name="report")
-app.add_typer(cli_demo.app, name="demo")
-app.add_typer(cli_case.app, name="case")
-app.add_typer(cli_rollout.app, name="rollout")
+from workers import cli_exit
 
 
-# Exit codes: 2 = bad configuration (like a usage error), 1 = the stack failed at run time.
-EXIT_CONFIG = 2
-EXIT_FAILURE = 1
+class Lazy(NamedTuple):
+    module: str
+    help: str
+    command: str | None = None
+    """A single command of the module's typer app; None: the whole app is a group."""
 
-# Every option defaults to None = "not given", so CASEFLOW_* env vars and then the model's
-# defaults apply; the help text names the env var.
-DataDir = Annotated[
-    Path | None, typer.Option(help="Data directory (env CASEFLOW_DATA_DIR; default ./.caseflow)")
-]
-GrpcPort = Annotated[
-    int | None, typer.Option(help="Temporal gRPC port (env CASEFLOW_GRPC_PORT; default 7233)")
-]
-UiPort = Annotated[
-    int | None, typer.Option(help="Temporal Web UI port (env CASEFLOW_UI_PORT; default 8233)")
-]
-GatewayPort = Annotated[
-    int | None, typer.Option(help="Gateway HTTP port (env CASEFLOW_GATEWAY_PORT; default 8080)")
-]
-MetricsPort = Annotated[
-    int | None,
-    typer.Option(help="Prometheus port, 0 = off (env CASEFLOW_METRICS_PORT; default 9464)"),
-]
-BindHost = Annotated[
-    str | None,
-    typer.Option(help="Gateway/metrics interface (env CASEFLOW_BIND_HOST; default 127.0.0.1)"),
-]
-Address = Annotated[
-    str | None,
-    typer.Option(
-        "--address",
-        help="Temporal host:port (env CASEFLOW_TEMPORAL_ADDRESS; default localhost:7233)",
+
+HELP = "Durable, auditable orchestrator for jobcentre case trajectories."
+
+COMMANDS: dict[str, Lazy] = {
+    "up": Lazy(
+        "workers.cli_serve",
+        "Run Temporal (dev server, SQLite under the data dir), the worker and the gateway.",
+        "up",
     ),
-]
-Namespace = Annotated[
-    str | None, typer.Option(help="Temporal namespace (env CASEFLOW_NAMESPACE; default default)")
-]
-TaskQueue = Annotated[str | None, typer.Option(help="Task queue (env CASEFLOW_TASK_QUEUE)")]
-LogFormatOpt = Annotated[
-    LogFormat | None, typer.Option(help="Log format (env CASEFLOW_LOG_FORMAT; default auto)")
-]
-OtelOpt = Annotated[
-    OtelExporter | None,
-    typer.Option(help="Span exporter (env CASEFLOW_OTEL_EXPORTER; default none)"),
-]
-StartupTimeout = Annotated[
-    float | None,
-    typer.Option(help="Seconds to wait for Temporal (env CASEFLOW_STARTUP_TIMEOUT; default 30)"),
-]
+    "worker": Lazy(
+        "workers.cli_serve",
+        "Run the background worker against any Temporal frontend until SIGINT/SIGTERM.",
+        "worker",
+    ),
+    "gateway": Lazy(
+        "workers.cli_serve",
+        "Serve the HTTP gateway (case API, codec endpoint, probes) until SIGINT/SIGTERM.",
+        "gateway",
+    ),
+    "rules": Lazy("workers.cli_rules", "Validate and explain the rulebook (law as dated data)."),
+    "simulate": Lazy(
+        "workers.cli_simulate", "Run scenario files through the pure trajectory core."
+    ),
+    "report": Lazy("workers.cli_reports", "Reports over many cases, computed by the pure core."),
+    "demo": Lazy("workers.cli_demo", "Synthetic demo cases on simulated legal calendars."),
+    "case": Lazy(
+        "workers.cli_case",
+        "Cases through the gateway: start, event, show, timeline, list (advance on `up`).",
+    ),
+    "rollout": Lazy(
+        "workers.cli_rollout", "Preview and roll out a new rulebook version to running cases."
+    ),
+}
 
 
-def _config(**overrides: Any) -> CaseflowConfig:
-    try:
-        return load_config(overrides)
-    except ConfigError as exc:
-        typer.echo(f"caseflow: {exc}", err=True)
-        raise typer.Exit(EXIT_CONFIG) from None
+def caseflow_version() -> str:
+    # The package's own constant (pyproject reads it too): importlib.metadata would cost
+    # as much as the rest of `caseflow --version`.
+    from workers import __version__
+
+    return __version__
 
 
-def _run(coro: Coroutine[Any, Any, None]) -> None:
-    try:
-        asyncio.run(coro)
-    except StackError as exc:
-        typer.echo(f"caseflow: error: {exc}", err=True)
-        raise typer.Exit(EXIT_FAILURE) from None
-    except ConfigError as exc:
-        # Found only once running, e.g. no payload encryption key (workers.codec).
-        typer.echo(f"caseflow: {exc}", err=True)
-        raise typer.Exit(EXIT_CONFIG) from None
-
-
-@app.command()
-def up(
-    *,
-    data_dir: DataDir = None,
-    grpc_port: GrpcPort = None,
-    ui_port: UiPort = None,
-    gateway_port: GatewayPort = None,
-    metrics_port: MetricsPort = None,
-    bind_host: BindHost = None,
-    namespace: Namespace = None,
-    log_format: LogFormatOpt = None,
-    otel_exporter: OtelOpt = None,
-    startup_timeout: StartupTimeout = None,
-    demo_on_first_start: Annotated[
-        bool | None,
-        typer.Option(
-            "--demo/--no-demo",
-            help="Create the synthetic demo cases on a fresh data dir (default on)",
-        ),
-    ] = None,
-) -> None:
-    """Run Temporal (dev server, SQLite under the data dir), the worker and the gateway."""
-    # The embedded stack is the dev stack: its gateway offers the demo features (simulated
-    # clocks, fast-forward) unless CASEFLOW_DEMO_FEATURES says otherwise.
-    demo_features = None if os.environ.get(env_var("demo_features")) else True
-    config = _config(**locals())
-    _run(run_stack(config))
-
-
-@app.command()
-def worker(
-    *,
-    address: Address = None,
-    namespace: Namespace = None,
-    task_queue: TaskQueue = None,
-    metrics_port: MetricsPort = None,
-    bind_host: BindHost = None,
-    log_format: LogFormatOpt = None,
-    otel_exporter: OtelOpt = None,
-    startup_timeout: StartupTimeout = None,
-) -> None:
-    """Run the background worker against any Temporal frontend until SIGINT/SIGTERM."""
-    config = _config(
-        temporal_address=address,
-        namespace=namespace,
-        task_queue=task_queue,
-        metrics_port=metrics_port,
-        bind_host=bind_host,
-        log_format=log_format,
-        otel_exporter=otel_exporter,
-        startup_timeout=startup_timeout,
+def top_level_help() -> str:
+    """`caseflow --help`, written from the listing without loading typer."""
+    width = max(len(name) for name in COMMANDS) + 2
+    rows = "\n".join(f"  {name:{width}}{lazy.help}" for name, lazy in COMMANDS.items())
+    return (
+        "Usage: caseflow [OPTIONS] COMMAND [ARGS]...\n\n"
+        f"  {HELP}\n\n"
+        "Options:\n"
+        "  -V, --version  Print the version and exit.\n"
+        "  -h, --help     Show this message and exit.\n\n"
+        f"Commands:\n{rows}\n\n"
+        f"{cli_exit.HELP}\n"
     )
-    _run(serve_worker(config))
 
 
-@app.command()
-def gateway(
-    *,
-    address: Address = None,
-    namespace: Namespace = None,
-    gateway_port: GatewayPort = None,
-    bind_host: BindHost = None,
-    log_format: LogFormatOpt = None,
-    otel_exporter: OtelOpt = None,
-) -> None:
-    """Serve the HTTP gateway (case API, codec endpoint, probes) until SIGINT/SIGTERM."""
-    config = _config(
-        temporal_address=address,
-        namespace=namespace,
-        gateway_port=gateway_port,
-        bind_host=bind_host,
-        log_format=log_format,
-        otel_exporter=otel_exporter,
-    )
-    _run(gateway_server.serve(config))
+def _fast_path(argv: list[str]) -> bool:
+    if argv in ([], ["--help"], ["-h"]):
+        sys.stdout.write(top_level_help())
+        return True
+    if argv in (["--version"], ["-V"]):
+        sys.stdout.write(f"caseflow {caseflow_version()}\n")
+        return True
+    return False
 
 
 def main() -> None:
-    app()
+    if _fast_path(sys.argv[1:]):
+        return
+    from workers.cli_app import app
+
+    app(prog_name="caseflow")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 A thin client of the HTTP API (not of Temporal): it needs only the gateway's URL and a
 token, so operators use the same access rules as the caseworker systems. Output is a rich
 table for people, or the API's JSON with `--json` for scripts. Errors print the API's
-`error`/`field`/`reason` and exit 1.
+`error`/`field`/`reason` and exit with the code of `workers.cli_exit` for the HTTP status
+(3 refused, 4 not found, 5 unavailable).
 """
 
 from __future__ import annotations
@@ -13,21 +14,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-import httpx
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from domain.rulebook import citation_text
+from workers import cli_exit
+from workers.cli_output import console as make_console
 
 app = typer.Typer(
     help="Cases through the gateway: start, event, show, timeline, list (advance on `up`).",
     no_args_is_help=True,
 )
 
-EXIT_FAILURE = 1
-console = Console()
-errors = Console(stderr=True)
+EXIT_FAILURE = cli_exit.FAILURE
+console = make_console()
+errors = make_console(stderr=True)
 
 Url = Annotated[
     str,
@@ -80,14 +81,16 @@ def _request(
     """(status, JSON answer) of a successful call; an error answer exits with its reason."""
     if not token:
         errors.print("caseflow: no token: pass --token or set CASEFLOW_GATEWAY_TOKEN")
-        raise typer.Exit(EXIT_FAILURE)
+        raise typer.Exit(cli_exit.USAGE)
+    import httpx  # here, not at the top: `caseflow case --help` need not load it
+
     headers = {"Authorization": f"Bearer {token}"}
     with _spinner(busy), httpx.Client(base_url=url, headers=headers, timeout=120) as http:
         try:
             answer = http.request(method, path, json=body, params=params)
         except httpx.HTTPError as error:
             errors.print(f"caseflow: cannot reach the gateway at {url}: {type(error).__name__}")
-            raise typer.Exit(EXIT_FAILURE) from None
+            raise typer.Exit(cli_exit.UNAVAILABLE) from None
     try:
         payload = answer.json()
     except ValueError:
@@ -99,7 +102,7 @@ def _request(
             f"{payload.get('reason', '')}",
             markup=False,
         )
-        raise typer.Exit(EXIT_FAILURE)
+        raise typer.Exit(cli_exit.for_http_status(answer.status_code))
     return answer.status_code, payload
 
 
@@ -127,7 +130,7 @@ def _pairs(items: list[str] | None, what: str) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             errors.print(f"caseflow: {what} must be key=value")
-            raise typer.Exit(2)
+            raise typer.Exit(cli_exit.USAGE)
         result[key] = _value(value)
     return result
 
@@ -226,7 +229,7 @@ def event(
     body = {
         "type": event_type,
         "event_id": event_id,
-        "effective_date": on,
+        "date": on,
         **_pairs(fields, "an event field"),
     }
     accepted = _call(

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from workers.cli_output import console as make_console
 from workers.codec import keys_configured
 from workers.config import CaseflowConfig, ConfigError, load_config
 from workers.demo import DemoError, DemoResult, run_demo
@@ -92,4 +92,4 @@ def _print(results: list[DemoResult]) -> None:
             ", ".join(r.regimes),
             str(r.refused_events),
         )
-    Console().print(table)
+    make_console().print(table)

@@ -18,6 +18,7 @@ from domain.case.model import CaseState
 from domain.case.scenario import load_scenario, run_scenario
 from domain.reports.fk1d import Fk1dRow, fk1d_report
 from domain.rulebook import Rulebook, RulebookError, load_rulebook
+from workers.cli_output import console as make_console
 
 app = typer.Typer(help="Reports over many cases, computed by the pure core.", no_args_is_help=True)
 
@@ -45,7 +46,7 @@ def report_fk1d(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable rows.")] = False,
 ) -> None:
     """Held vs standard-required conversations per municipality × target group × quarter."""
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     rulebook = _rulebook(err)
     states: list[CaseState] = []
     for path in sorted(scenario_dir.glob("*.yaml")):
@@ -82,7 +83,7 @@ def report_fk1d(
             "yes" if r.fk1d_in_force else "no",
             "ok" if r.meets_standard else "[red]below[/red]",
         )
-    Console().print(table)
+    make_console().print(table)
 
 
 def _rulebook(err: Console) -> Rulebook:

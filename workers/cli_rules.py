@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from domain.rulebook import (
@@ -28,6 +27,7 @@ from domain.rulebook.diff import diff_rulebooks
 from domain.rulebook.explain import ExplainRefused, parse_day, parse_fact, view_known_on
 from domain.rulebook.explain import explain as explain_rules
 from domain.rulebook.resolver import fmt_value
+from workers.cli_output import console as make_console
 from workers.rule_usage import UNREAD, rule_usage
 
 app = typer.Typer(
@@ -50,7 +50,7 @@ def _load(root: Path | None, parameters: Path | None) -> Rulebook:
     try:
         return load_rulebook(root, parameters=parameters)
     except RulebookError as exc:
-        Console(stderr=True).print(f"[red]rulebook invalid:[/red] {exc}")
+        make_console(stderr=True).print(f"[red]rulebook invalid:[/red] {exc}")
         raise typer.Exit(1) from None
 
 
@@ -66,7 +66,7 @@ def check(root: RootOption = None, parameters: ParamsOption = None) -> None:
         statuses[trial.status] = statuses.get(trial.status, 0) + 1
     clauses = sum(len(t.clauses) for t in law.trials.values())
     values = sum(len(r.values) for r in law.rules.values())
-    Console().print(
+    make_console().print(
         f"rulebook OK: {len(law.rules)} rules ({values} dated values), "
         f"{len(law.trials)} trials ({', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))}; "
         f"{clauses} clauses), {len(law.reforms)} reform(s), {len(law.municipalities)} "
@@ -76,7 +76,7 @@ def check(root: RootOption = None, parameters: ParamsOption = None) -> None:
     )
     usage = rule_usage(law)
     if not usage.ok:
-        err = Console(stderr=True)
+        err = make_console(stderr=True)
         for key in usage.unread:
             err.print(f"[red]dead law:[/red] {key}: read by no consumer and not listed in UNREAD")
         for key in usage.stale_exceptions:
@@ -84,7 +84,7 @@ def check(root: RootOption = None, parameters: ParamsOption = None) -> None:
         for key in usage.unused_parameters:
             err.print(f"[red]unused parameter:[/red] {key}: used by no override")
         raise typer.Exit(1)
-    Console().print(f"every rule and override key is read ({len(UNREAD)} listed exceptions)")
+    make_console().print(f"every rule and override key is read ({len(UNREAD)} listed exceptions)")
 
 
 KnownOnOption = Annotated[
@@ -156,7 +156,7 @@ def explain(  # noqa: PLR0917 - typer maps each option to a parameter
     if as_json:
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    console = Console()
+    console = make_console()
     knowledge = f" · as known on {payload['known_on']}" if payload["known_on"] else ""
     table = Table(
         title=(
@@ -242,7 +242,7 @@ def diff(
         payload = {**sides, "differences": [c.as_json() for c in changes]}
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    console = Console()
+    console = make_console()
 
     def side(s: dict[str, Any]) -> str:
         return f"{s['rulebook_hash'][:12]}" + (

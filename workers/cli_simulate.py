@@ -18,6 +18,7 @@ from domain.case.model import TimelineEntry
 from domain.case.scenario import Scenario, ScenarioResult, load_scenario, rules_for, run_scenario
 from domain.rulebook import Rulebook, RulebookError, citation_text, load_rulebook
 from domain.rulebook.errors import RuleNotInForce
+from workers.cli_output import console as make_console
 
 OPENING_REFUSED = 3
 """Exit code when the law refuses to open the scenario's case (1: an event was refused,
@@ -35,7 +36,7 @@ def simulate_case(
     ] = False,
 ) -> None:
     """Run SCENARIO (YAML: case facts + dated events) and print the resulting timeline."""
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     try:
         loaded, rulebook = load_scenario(scenario), load_rulebook()
         refusal = opening_refusal(loaded, rulebook)
@@ -105,7 +106,7 @@ def _as_json(result: ScenarioResult) -> dict[str, object]:
 
 
 def _print(result: ScenarioResult, *, provenance: bool = False) -> None:
-    console = Console()
+    console = make_console()
     table = Table(title=result.scenario, show_lines=False)
     for column in ("date", "what", "subject", "summary", "regime", "citation"):
         table.add_column(column, overflow="fold")

@@ -83,6 +83,13 @@ class CaseflowConfig(BaseModel):
     otel_endpoint: str = "http://localhost:4318/v1/traces"
     """OTLP/HTTP traces endpoint, used when otel_exporter is otlp."""
 
+    obligation_counts_refresh: float = Field(default=60.0, gt=0)
+    """Seconds a gateway keeps its count of due and overdue obligations (from Temporal's
+    visibility) before a scrape of `/metrics` starts a new count (workers.obligation_counts)."""
+    audit_log: Path | None = None
+    """A file for the audit trail's JSON lines (logger `caseflow.audit`), apart from the
+    process log; unset: the audit lines go with the process log (workers.audit)."""
+
     log_format: LogFormat = LogFormat.AUTO
     """auto (JSON unless stdout is a TTY), json or console."""
 

@@ -19,16 +19,25 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import TextIO
 
 import structlog
+from opentelemetry import trace
 from structlog.typing import EventDict, Processor, WrappedLogger
 from temporalio import activity, workflow
 
 from workers.config import LogFormat
 from workers.redaction import CPR_MASK, scrub
 
-__all__ = ["CPR_MASK", "configure_logging", "get_logger", "redact_secrets", "use_json"]
+__all__ = [
+    "CPR_MASK",
+    "add_trace_ids",
+    "configure_logging",
+    "get_logger",
+    "redact_secrets",
+    "use_json",
+]
 
 # The only stdlib `extra` keys copied into events. Temporal's adapters put workflow and
 # activity ids there; anything else a library attaches (e.g. whole Info objects) stays out.
@@ -50,9 +59,21 @@ def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) 
     return scrubbed
 
 
+def add_trace_ids(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """The current OpenTelemetry span's trace and span id (hex, as trace backends show
+    them), so a line can be found from its trace and the other way round. Outside any span
+    (start-up, shutdown) there is none to add."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict.setdefault("trace_id", format(context.trace_id, "032x"))
+        event_dict.setdefault("span_id", format(context.span_id, "016x"))
+    return event_dict
+
+
 def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -74,6 +95,7 @@ def configure_logging(
     *,
     stream: TextIO | None = None,
     force: bool = False,
+    audit_log: Path | None = None,
 ) -> None:
     """Configure structlog and the stdlib root logger; later calls are no-ops unless `force`.
 
@@ -82,6 +104,8 @@ def configure_logging(
         level: minimum level for every logger.
         stream: where lines go; stdout by default (12-factor: the platform collects it).
         force: reconfigure even if already configured (tests).
+        audit_log: a file for the audit trail (logger `caseflow.audit`) alone, always JSON
+            lines, through the same redaction; None: audit lines go with the rest.
     """
     global _configured  # noqa: PLW0603 - logging is process-global by nature
     if _configured and not force:
@@ -115,6 +139,7 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    _route_audit(audit_log)
     # uvicorn installs its own handlers unless told otherwise; make it propagate to ours.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         uv = logging.getLogger(name)
@@ -133,6 +158,34 @@ def configure_logging(
     )
     _quiet_temporal_message_suffix()
     _configured = True
+
+
+AUDIT_LOGGER = "caseflow.audit"
+
+
+def _route_audit(audit_log: Path | None) -> None:
+    audit = logging.getLogger(AUDIT_LOGGER)
+    for old in list(audit.handlers):
+        audit.removeHandler(old)
+        old.close()
+    audit.propagate = audit_log is None
+    if audit_log is None:
+        return
+    audit_log.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(audit_log, encoding="utf-8")
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=_shared_processors(),
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                _dict_tracebacks,
+                redact_secrets,
+                structlog.processors.JSONRenderer(),
+            ],
+        )
+    )
+    audit.addHandler(handler)
+    audit.setLevel(logging.INFO)
 
 
 def _quiet_temporal_message_suffix() -> None:

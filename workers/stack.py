@@ -93,7 +93,7 @@ async def run_stack(config: CaseflowConfig, *, out: TextIO | None = None) -> Non
     """
     out = out or sys.stderr
     started = time.monotonic()
-    configure_logging(config.log_format, config.log_level)
+    configure_logging(config.log_format, config.log_level, audit_log=config.audit_log)
     prepare_data_dir(config.data_dir)
     # Fresh = no SQLite history yet: the first start of this data dir (demo cases then).
     fresh = not (config.data_dir / "temporal.db").exists()

@@ -16,6 +16,7 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from workers.activity_metrics import ActivityOutcomeMetrics
 from workers.config import CaseflowConfig
 from workers.logging_setup import configure_logging, get_logger
 from workers.registry import WORKFLOWS, build_activities
@@ -60,6 +61,9 @@ def build_worker(client: Client, config: CaseflowConfig, executor: ThreadPoolExe
         # async ones ignore it.
         activity_executor=executor,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        # The client's TracingInterceptor applies to the worker too; this one adds the
+        # activity outcome counters (workers.activity_metrics).
+        interceptors=[ActivityOutcomeMetrics()],
     )
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -132,7 +133,16 @@ class _EventBase(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: str = Field(description="Sender's unique id for this event (idempotency key).")
-    effective_date: CaseDay = Field(description="The day it happened, as the sender knows it.")
+    effective_date: CaseDay = Field(
+        # One name on the wire, the scenario files' `date`; `effective_date` (the API's name
+        # until 0.1) is still accepted, deprecated. The Python attribute keeps its name, and
+        # the default serialisation (payloads, event fingerprints) is unchanged, so running
+        # cases and recorded histories are not affected.
+        validation_alias=AliasChoices("date", "effective_date"),
+        serialization_alias="date",
+        description="The day it happened, as the sender knows it. `effective_date` is "
+        "accepted as a deprecated alias (to be removed in caseflow 0.3).",
+    )
     reported_by: str = Field(default="caseworker-system", description="Sending system id.")
 
     @field_validator("*")

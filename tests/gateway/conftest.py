@@ -97,6 +97,7 @@ async def gateway(
             task_queue=worker.task_queue,
             gateway_port=port,
             gateway_tokens_file=tokens_file,
+            obligation_counts_refresh=0.2,
             demo_features=True,
             data_dir=Path(data),
         )

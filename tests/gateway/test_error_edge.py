@@ -35,7 +35,7 @@ from domain.rulebook import load_rulebook
 from tests.gateway.conftest import Gateway
 from tests.gateway.test_api import new_case_id, screened, snapshot, start_body
 from tests.helpers import free_port
-from workers import cli, cli_simulate
+from workers import cli_app, cli_simulate
 from workers.gateway import create_app
 
 CPR = "010190-1234"
@@ -391,8 +391,8 @@ def test_simulate_refuses_an_opening_the_law_refuses(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     runner = CliRunner()
-    as_json = runner.invoke(cli.app, ["simulate", "case", str(scenario), "--json"])
-    plain = runner.invoke(cli.app, ["simulate", "case", str(scenario)])
+    as_json = runner.invoke(cli_app.app, ["simulate", "case", str(scenario), "--json"])
+    plain = runner.invoke(cli_app.app, ["simulate", "case", str(scenario)])
     assert as_json.exit_code == cli_simulate.OPENING_REFUSED, as_json.output
     body = json.loads(as_json.stdout)
     assert body["opened"] is False

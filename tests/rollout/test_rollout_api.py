@@ -22,7 +22,7 @@ from tests.helpers import free_port, new_worker
 from tests.helpers.rulebooks import law_with_rt_weeks
 from tests.workflows.driver import case_activities
 from workers.auth import Scope, write_token_file
-from workers.cli import app as cli_app
+from workers.cli_app import app as cli_app
 from workers.config import CaseflowConfig
 from workers.gateway.server import run_gateway
 from workflows.case_workflow import CaseWorkflow

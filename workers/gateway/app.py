@@ -22,6 +22,7 @@ from workers.auth import NoTokens, TokenFileStore, TokenVerifier
 from workers.config import CaseflowConfig
 from workers.gateway import case_page, cases, codec_endpoint, enrolment, health, offers, rollouts
 from workers.gateway import rules as rules_api
+from workers.gateway.docs import install_docs
 from workers.gateway.errors import (
     MAX_CODEC_BODY,
     MAX_EVENT_BODY,
@@ -31,7 +32,9 @@ from workers.gateway.errors import (
     install_error_handlers,
     refuse_unknown_query,
 )
+from workers.gateway.metrics import install_observability
 from workers.gateway.page_links import PageLinks
+from workers.gateway.schema import install_schema_vocabularies
 from workers.logging_setup import get_logger
 from workers.temporal_client import connect
 
@@ -113,6 +116,9 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         dependencies=[Depends(refuse_unknown_query)],
+        # Served from packaged assets instead (workers.gateway.docs): FastAPI's use a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     rules = load_rulebook()
     app.state.config = config
@@ -122,6 +128,8 @@ def create_app(
     app.state.payload_codec = codec
     app.state.page_links = PageLinks()
     install_error_handlers(app)
+    install_docs(app)
+    install_schema_vocabularies(app, rules)
     app.include_router(health.router)
     for router in api_routers():
         app.include_router(router)
@@ -135,6 +143,8 @@ def create_app(
     )
     app.add_middleware(BodyLimit, limits=_body_limit)
     _document_errors(app)
+    # Last, so it is outermost: it sees every answer, the body limit's and CORS's too.
+    install_observability(app, config, [m.id for m in rules.municipalities()])
     return app
 
 

@@ -379,7 +379,7 @@ EventBody = Annotated[
                 "value": {
                     "type": "screened",
                     "event_id": "evt-0001",
-                    "effective_date": "2019-03-05",
+                    "date": "2019-03-05",
                     "category": 2,
                 },
             },
@@ -388,7 +388,7 @@ EventBody = Annotated[
                 "value": {
                     "type": "meeting_held",
                     "event_id": "evt-0002",
-                    "effective_date": "2019-04-23",
+                    "date": "2019-04-23",
                     "meeting": "followup_conversation",
                     "form": "personal",
                 },
@@ -471,6 +471,8 @@ def _refused(error: WorkflowUpdateFailedError) -> ApiError:
         # that is a conflict with an earlier request, not bad input.
         if field == "event_id":
             return ApiError(409, "event_id_conflict", reason, field)
+        if field == "effective_date":
+            field = "date"  # the core's attribute name; on the wire the field is `date`
         return ApiError(422, "event_refused", reason, field or None)
     if isinstance(cause, ApplicationError) and cause.type == "CaseNotReady":
         return _not_ready()

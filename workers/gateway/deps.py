@@ -60,6 +60,7 @@ def principal(
     who = verifier.verify(credentials.credentials)
     if who is None:
         raise ApiError(401, "unauthorized", "the bearer token is not valid")
+    request.state.principal = who  # for the audit line (workers.gateway.observe)
     return who
 
 

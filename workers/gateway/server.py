@@ -100,7 +100,7 @@ async def run_gateway(
 
 async def serve(config: CaseflowConfig) -> None:
     """Entry point of `caseflow gateway`."""
-    configure_logging(config.log_format, config.log_level)
+    configure_logging(config.log_format, config.log_level, audit_log=config.audit_log)
     stop = stop_event_on_signals()
     # The worker owns the Prometheus port; a gateway on the same host must not fight for it.
     runtime = init_runtime(config.model_copy(update={"metrics_port": 0}), service_name="gateway")
