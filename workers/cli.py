@@ -51,7 +51,9 @@ COMMANDS: dict[str, Lazy] = {
         "Cases through the gateway: start, event, show, timeline, list (advance on `up`).",
     ),
     "rollout": Lazy(
-        "workers.cli_rollout", "Preview and roll out a new rulebook version to running cases."
+        "workers.cli_rollout",
+        "Roll a published rulebook version out to running cases: publish, preview, start, "
+        "status, stop, resume.",
     ),
 }
 

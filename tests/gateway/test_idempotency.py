@@ -26,6 +26,7 @@ from tests.gateway.conftest import Gateway
 from tests.gateway.test_api import OPENED, new_case_id, screened, start_body
 from tests.helpers import new_worker
 from tests.workflows.driver import case_activities
+from workers import cli_exit
 from workers.cli_case import app as case_app
 from workers.gateway import cases, create_app
 from workflows.case_models import CaseClock, CaseWorkflowInput
@@ -352,7 +353,7 @@ async def test_the_cli_can_start_the_same_case_twice(gateway: Gateway) -> None:
     assert f"Started case-787-{case_id}" in first.output
     assert again.exit_code == 0, again.output
     assert f"Already open (same data) case-787-{case_id}" in again.output
-    assert other.exit_code == 1
+    assert other.exit_code == cli_exit.REFUSED
     assert "409 case_exists [facts]" in other.output
 
 

@@ -21,6 +21,7 @@ from domain.rulebook import load_rulebook
 from tests.helpers import free_port, new_worker
 from tests.helpers.rulebooks import law_with_rt_weeks
 from tests.workflows.driver import case_activities
+from workers import cli_exit
 from workers.auth import Scope, write_token_file
 from workers.cli_app import app as cli_app
 from workers.config import CaseflowConfig
@@ -173,5 +174,5 @@ async def test_cli_previews_and_shows_rollouts_through_the_gateway(stack: Stack)
     listed = await asyncio.to_thread(cli, "status")
     assert listed.exit_code == 0 and "ro-" in listed.output
     refused = await asyncio.to_thread(cli, "start", "0" * 12)
-    assert refused.exit_code == 1
+    assert refused.exit_code == cli_exit.REFUSED
     assert "[version]" in refused.output
