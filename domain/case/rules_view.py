@@ -100,6 +100,9 @@ class RulesWindow:
     derived: dict[tuple[Hashable, ...], Any] = field(default_factory=dict)
     """Values this case's phases built from the answers (see `RuleView.derived`); not
     shared, as they hold the case's own dates."""
+    continues: RulesWindow | None = None
+    """The window this one took its derived values from: the same answers under the same
+    regimes (a boundary or decision day passed and changed nothing the case reads)."""
 
     def covers(self, key: tuple[object, ...], facts: dict[str, FactValue], on: date) -> bool:
         return (
@@ -137,6 +140,8 @@ def rules_window(rulebook: Rulebook, state: CaseState, on: date) -> RulesWindow:
         # Only the period changed, and nothing in it answers differently: what the phases
         # derived from the answers holds in the new period too.
         window.derived = dict(last.derived)
+        window.continues = last
+        last.continues = None  # only the window just before is compared: no chain kept
     memo.rules_window = window
     return window
 
