@@ -308,13 +308,13 @@ def handle_event(
         _step(state, rulebook, today, view)
     else:
         advance(state, rulebook, today)
-    receipt = EventReceipt(  # positional: see `obligations.note`
-        event.event_id,
-        event.type,
-        event.effective_date,
-        state.phase,
-        summary,
-        event_fingerprint(event),
+    receipt = EventReceipt(
+        event_id=event.event_id,
+        event_type=event.type,
+        applied_on=event.effective_date,
+        phase=state.phase,
+        summary=summary,
+        fingerprint=event_fingerprint(event),
     )
     state.events[event.event_id] = receipt
     return receipt

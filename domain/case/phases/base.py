@@ -232,19 +232,22 @@ def conversations_per_period(
                 capacity=None,
             )
         ]
-    months = view.derived(("conversations.window", area), lambda: _window_rules(view, area))[1]
+    _, months, basis = view.derived(
+        ("conversations.window", area), lambda: _window_rules(view, area)
+    )
     window = 1
     while add_months(start, window * months) <= view.on:
         window += 1  # earlier windows are settled: their records hold the outcome
     # The window just closed too (its unmet instances are missed, not withdrawn, on the
     # day after it), and the next one (the day it opens is a wake-up). Each window's
-    # instances depend only on the rules and the course start: built once per window of
-    # the rules, not on every step that asks.
+    # instances depend only on the two rules and the course start: built once while those
+    # answer the same, not on every step that asks.
     return [
         ob
         for number in range(max(1, window - 1), window + 2)
-        for ob in view.derived(
+        for ob in view.kept(
             ("conversations.instances", area, prefix, title, start, meeting, number),
+            basis,
             partial(_window_instances, view, area, prefix, title, start, meeting, number),
         )
     ]
