@@ -308,13 +308,13 @@ def handle_event(
         _step(state, rulebook, today, view)
     else:
         advance(state, rulebook, today)
-    receipt = EventReceipt(  # positional: see `obligations.note`
-        event.event_id,
-        event.type,
-        event.effective_date,
-        state.phase,
-        summary,
-        event_fingerprint(event),
+    receipt = EventReceipt(
+        event_id=event.event_id,
+        event_type=event.type,
+        applied_on=event.effective_date,
+        phase=state.phase,
+        summary=summary,
+        fingerprint=event_fingerprint(event),
     )
     state.events[event.event_id] = receipt
     return receipt
@@ -513,7 +513,8 @@ def _next_wakeup(state: CaseState, view: RuleView, due_change: date | None) -> d
 
 def _phase_obligations(state: CaseState, view: RuleView, memo: EngineMemo) -> list[Obligation]:
     """The phase's obligations, reused from the last full step when no event came since,
-    the rule window is the same one and the phase does not change between events.
+    the rule window is the same one (or continues it with the same answers) and the phase
+    does not change between events.
 
     Between events only time passes, so such a phase gives the same answer; the step still
     reconciles it against the new day (an obligation opens, a deadline is missed). This is
@@ -521,13 +522,15 @@ def _phase_obligations(state: CaseState, view: RuleView, memo: EngineMemo) -> li
     """
     phase = phase_for(state.phase)
     last = memo.obligations
-    if (
-        last is not None
-        and last[0] is state.phase
-        and last[1] is view.window
-        and not phase.changes_between_events
-    ):
-        return last[2]
+    window = view.window
+    if last is not None and last[0] is state.phase and not phase.changes_between_events:
+        if last[1] is window:
+            return last[2]
+        if window.continues is last[1]:
+            # A boundary or decision day passed that answers every rule the same: the
+            # phase's answer is the same too (the step still reconciles it with its cause).
+            memo.obligations = (state.phase, window, last[2])
+            return last[2]
     obligations = phase.obligations(state, view)
     memo.obligations = (state.phase, view.window, obligations)
     return obligations

@@ -100,6 +100,9 @@ class RulesWindow:
     derived: dict[tuple[Hashable, ...], Any] = field(default_factory=dict)
     """Values this case's phases built from the answers (see `RuleView.derived`); not
     shared, as they hold the case's own dates."""
+    continues: RulesWindow | None = None
+    """The window this one took its derived values from: the same answers under the same
+    regimes (a boundary or decision day passed and changed nothing the case reads)."""
 
     def covers(self, key: tuple[object, ...], facts: dict[str, FactValue], on: date) -> bool:
         return (
@@ -137,6 +140,8 @@ def rules_window(rulebook: Rulebook, state: CaseState, on: date) -> RulesWindow:
         # Only the period changed, and nothing in it answers differently: what the phases
         # derived from the answers holds in the new period too.
         window.derived = dict(last.derived)
+        window.continues = last
+        last.continues = None  # only the window just before is compared: no chain kept
     memo.rules_window = window
     return window
 
@@ -254,6 +259,27 @@ class RuleView:
         if value is _MISSING:
             value = derived[key] = build()
         return value  # type: ignore[no-any-return]
+
+    def kept(
+        self, key: tuple[Hashable, ...], basis: Sequence[Resolution], build: Callable[[], T]
+    ) -> T:
+        """What `build` makes from the answers in `basis` and the inputs named in `key`,
+        kept for the case across rule windows while those answers stay the same.
+
+        A new window opens whenever a fact is recorded or a boundary or decision day
+        passes, mostly for rules the part never reads; `derived` would build it again in
+        each. `key` follows `derived`'s rules, and `build` reads no answer outside `basis`."""
+        kept = self.state.memo.kept_parts
+        entry = kept.get(key)
+        if entry is not None:
+            was, value = entry
+            if len(was) == len(basis) and all(
+                a is b or _same_answer(a, b) for a, b in zip(was, basis, strict=True)
+            ):
+                return value  # type: ignore[no-any-return]
+        value = build()
+        kept[key] = (tuple(basis), value)
+        return value
 
     def resolve_with(self, rule_id: str, facts: dict[str, FactValue]) -> Resolution:
         """Resolve as if `facts` were recorded too (to check a decision before applying it)."""
@@ -417,18 +443,16 @@ def make_obligation(
 ) -> Obligation:
     """An obligation whose regime and citations come from the rule answers it rests on."""
     regime, citations = _why(basis)
-    # Positional, in field order: called with keywords, a class first packs them into a
-    # dict (CPython 3.11), and phases make several obligations on every step.
     return Obligation(
-        obligation_id,
-        kind,
-        title,
-        opens_on,
-        due_on,
-        regime,
-        citations,
-        reason,
-        action,
-        met_by,
-        exempted,
+        id=obligation_id,
+        kind=kind,
+        title=title,
+        opens_on=opens_on,
+        due_on=due_on,
+        regime=regime,
+        citations=citations,
+        reason=reason,
+        action=action,
+        met_by=met_by,
+        exempted=exempted,
     )

@@ -26,8 +26,11 @@ def decision_days(law: LawData) -> list[date]:
     return [d.day for d in law.decisions]
 
 
-def decision_on(law: LawData, day: date) -> Decision | None:
-    days = decision_days(law)
+def decision_on(law: LawData, day: date, days: list[date] | None = None) -> Decision | None:
+    """The decision taken on `day`; `days` is `decision_days(law)` when the caller keeps it
+    (a case asks on every step that passes a decision day)."""
+    if days is None:
+        days = decision_days(law)
     i = bisect_right(days, day) - 1
     return law.decisions[i] if i >= 0 and days[i] == day else None
 

@@ -237,7 +237,8 @@ class Rulebook:
 
     def decision_on(self, day: date) -> Any:
         """The decision taken on ``day`` (with its citation), or ``None``."""
-        return knowledge.decision_on(self._root._law, day)
+        root = self._root
+        return knowledge.decision_on(root._law, day, root._decision_days)
 
     def next_decision(self, after: date) -> date | None:
         """The first decision day after ``after`` (a day a case may learn new law)."""

@@ -1,23 +1,33 @@
 """Benchmark of the trajectory engine (a script, not a test): `python -m tests.bench.bench_engine`.
 
 Prints:
-1. Pure core: case-years simulated per second on one core (the scenario runner, no I/O).
-2. Workflows: N cases driven through one virtual year each, concurrently, on a real dev
-   server with per-workflow time skipping — wall time, and the ratio against a bare
-   workflow doing the same number of timers, activities and updates in the same run
-   (floor: ratio >= 0.8, i.e. caseflow's own overhead at most 25 %).
-3. History events per case-year and the largest single run's history (floor: <= 300).
+1. Pure core against a frozen baseline: this tree's core and the core at commit
+   `BASELINE_COMMIT` (checked out by the script into a temporary `git worktree`), each in its
+   own process, run on the same 600 case-years in alternating slices; the per-round ratio
+   new/old with its median and spread (floor: median >= 4x). Absolute speeds differ 2.5x
+   between machines of this kind, so only the same-run ratio binds.
+2. Pure core in this process: case-years/s, against looking at the case every day, and per
+   committed scenario (informative).
+3. Workflows: case workflows and bare workflows doing the same timers, activities and
+   updates, in alternating rounds on one dev server with per-workflow time skipping; the
+   per-round throughput ratio case/bare with its median and spread (floor: median >= 0.8,
+   i.e. caseflow's own overhead at most 25 %).
+4. History events per case-year and the largest single run's history (floor: <= 300).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -129,6 +139,112 @@ def committed_years() -> list[tuple[str, Scenario]]:
     return [(path.stem, one_year(load_scenario(path))) for path in paths]
 
 
+# --- the frozen baseline -----------------------------------------------------------------
+
+BASELINE_COMMIT = "c06831a"
+"""The core the 4x floor is measured against (issue 14, "Numbers")."""
+
+REPO = Path(__file__).resolve().parents[2]
+ARM_SCRIPT = Path(__file__).with_name("core_arm.py")
+
+
+@contextmanager
+def frozen_tree(commit: str) -> Iterator[Path]:
+    """The repository at `commit`, checked out into a temporary worktree, removed after."""
+    with tempfile.TemporaryDirectory(prefix="caseflow-baseline-") as parent:
+        tree = Path(parent) / "tree"
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--quiet", "--detach", str(tree), commit],
+            check=True,
+        )
+        try:
+            yield tree
+        finally:
+            subprocess.run(
+                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=False
+            )
+
+
+class CoreArm:
+    """One core under test in its own process (see `core_arm.py`): started, warmed, then
+    asked for one timed slice at a time, so the parent can alternate the arms."""
+
+    def __init__(self, tree: Path, scenarios_json: Path) -> None:
+        self.tree = tree
+        self.process = subprocess.Popen(
+            # -P: the script's own folder (this tree's tests/bench) is not put on the path.
+            [sys.executable, "-P", str(ARM_SCRIPT), str(scenarios_json)],
+            cwd=tree,
+            env={**os.environ, "PYTHONPATH": str(tree)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def _answer(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the core arm for {self.tree} exited (see its stderr above)")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def ready(self) -> None:
+        imported = Path(self._answer()["ready"])
+        if imported.resolve() != self.tree.resolve():
+            raise RuntimeError(f"the arm for {self.tree} imported the core from {imported}")
+
+    def run(self, seconds: float) -> float:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"run {seconds}\n")
+        self.process.stdin.flush()
+        rate: float = self._answer()["rate"]
+        return rate
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def spread(values: Sequence[float]) -> str:
+    return f"median {statistics.median(values):.2f}, min {min(values):.2f}, max {max(values):.2f}"
+
+
+def print_frozen_baseline(rounds: int, seconds: float) -> None:
+    """Both cores on the same case-years, alternating slices (old-new, new-old, ...) so drift
+    in the machine's load falls on both arms alike."""
+    scenarios = [year_scenario(i).model_dump(mode="json") for i in range(PURE_CASES)]
+    with tempfile.TemporaryDirectory() as scratch, frozen_tree(BASELINE_COMMIT) as old_tree:
+        scenarios_json = Path(scratch) / "scenarios.json"
+        scenarios_json.write_text(json.dumps(scenarios), encoding="utf-8")
+        old, new = CoreArm(old_tree, scenarios_json), CoreArm(REPO, scenarios_json)
+        try:
+            old.ready()
+            new.ready()
+            old_rates: list[float] = []
+            new_rates: list[float] = []
+            for round_ in range(rounds):
+                order = [(old, old_rates), (new, new_rates)]
+                for arm, rates in order if round_ % 2 == 0 else reversed(order):
+                    rates.append(arm.run(seconds))
+        finally:
+            old.close()
+            new.close()
+    ratios = [n / o for n, o in zip(new_rates, old_rates, strict=True)]
+    print(
+        f"pure core vs {BASELINE_COMMIT}, {PURE_CASES} case-years, {rounds} alternating rounds "
+        f"of {seconds:.1f} s per arm, one process per arm:"
+    )
+    print(
+        f"  new {statistics.median(new_rates):,.0f} case-years/s, "
+        f"{BASELINE_COMMIT} {statistics.median(old_rates):,.0f} case-years/s (medians)"
+    )
+    verdict = "met" if statistics.median(ratios) >= 4.0 else "MISSED"
+    print(f"  ratio new/old per round: {spread(ratios)} (floor >= 4.0: {verdict})")
+    print(f"  rounds: {', '.join(f'{r:.2f}' for r in ratios)}")
+
+
 def print_pure() -> None:
     rates = [bench_pure(2.0) for _ in range(3)]
     headline = statistics.median(rates)
@@ -137,7 +253,7 @@ def print_pure() -> None:
         [year_scenario(i) for i in range(0, PURE_CASES, 50)], run_scenario_every_day, 2.0
     )
     print(
-        f"pure core: {headline:,.0f} case-years/s on one core (median of 3; floor 2,000); "
+        f"pure core: {headline:,.0f} case-years/s in this process (median of 3); "
         f"baseline looking at the case every day: {daily:,.0f}/s (x{headline / daily:.1f})"
     )
     for name, scenario in committed_years():
@@ -230,9 +346,9 @@ async def history_shape(client: Client, workflow_id: str) -> tuple[int, int, int
 
 
 @asynccontextmanager
-async def fresh_stack() -> AsyncIterator[tuple[WorkflowEnvironment, str]]:
-    """A new dev server and worker: each half of the comparison gets its own, so neither
-    pays for the other's histories piling up in the server's memory."""
+async def one_stack() -> AsyncIterator[tuple[WorkflowEnvironment, str]]:
+    """One dev server and worker for both arms: the rounds alternate on it, so the
+    histories piling up in the server's memory weigh on both arms alike."""
     env = await WorkflowEnvironment.start_time_skipping_v2(
         ts_config=TimeSkippingConfig(enabled=False),
         dev_server_existing_path=str(resolve_temporal_bin(CaseflowConfig())),
@@ -253,59 +369,83 @@ async def fresh_stack() -> AsyncIterator[tuple[WorkflowEnvironment, str]]:
         await env.shutdown()
 
 
-async def bench_workflows(cases: int, concurrency: int) -> None:
-    scenarios = [year_scenario(i) for i in range(cases)]
-    async with fresh_stack() as (env, queue):
-        probe_id = await drive_case(env, scenarios[0], queue)
+def bare_plan(scenario: Scenario, timers: int, activities: int, updates: int) -> BarePlan:
+    """A bare workflow with a case's timers, activities and updates, on the case's dates."""
+    opened = scenario.case.opened_on
+    event_days = {(e.effective_date - opened).days for e in scenario.events}
+    spread = [round(365 * (i + 1) / (timers + 1)) for i in range(timers)]
+    return BarePlan(
+        opened_on=opened,
+        timer_days=sorted(set(spread) | event_days)[:timers],
+        activities_per_update=max(1, round(activities / max(1, updates))),
+    )
+
+
+async def bench_workflows(cases: int, rounds: int, concurrency: int) -> None:
+    """`rounds` rounds; in each, `cases` case workflows and `cases` bare ones, one arm after
+    the other, the order alternating between rounds. Every case-year is a distinct case."""
+    async with one_stack() as (env, queue):
+        probe = year_scenario(0)
+        probe_id = await drive_case(env, probe, queue)
         total, largest, timers, activities, updates = await history_shape(env.client, probe_id)
         print(
             f"one case-year: {total} history events in all runs (floor <= 300), "
             f"largest run {largest}; {timers} timers, {activities} activities, "
             f"{updates} updates"
         )
-        started = time.perf_counter()
-        case_stuck, last = await gather_limited(
-            concurrency, [drive_case(env, s, queue) for s in scenarios[1:]]
-        )
-        case_wall = last - started
-    n = cases - 1
+        plan = bare_plan(probe, timers, activities, updates)
+        case_rates: list[float] = []
+        bare_rates: list[float] = []
+        stuck = {"case": 0, "bare": 0}
+        for round_ in range(rounds):
+            first = 1 + round_ * cases
+            scenarios = [year_scenario(i) for i in range(first, first + cases)]
+            arms: list[tuple[str, list[Any], list[float]]] = [
+                ("case", [drive_case(env, s, queue) for s in scenarios], case_rates),
+                (
+                    "bare",
+                    [drive_bare(env, s, plan, queue, first + i) for i, s in enumerate(scenarios)],
+                    bare_rates,
+                ),
+            ]
+            for name, drivers, rates in arms if round_ % 2 == 0 else reversed(arms):
+                started = time.perf_counter()
+                not_finished, last = await gather_limited(concurrency, drivers)
+                stuck[name] += not_finished
+                rates.append((cases - not_finished) / (last - started))
+    ratios = [c / b for c, b in zip(case_rates, bare_rates, strict=True)]
     print(
-        f"{n} case workflows x 1 virtual year, {concurrency} at a time: {case_wall:.1f} s "
-        f"({n / case_wall:.1f} case-years/s)"
+        f"workflows: {rounds} alternating rounds of {cases} case and {cases} bare workflows "
+        f"x 1 virtual year, {concurrency} at a time, one server:"
     )
-    opened = scenarios[0].case.opened_on
-    event_days = {(e.effective_date - opened).days for e in scenarios[0].events}
-    spread = [round(365 * (i + 1) / (timers + 1)) for i in range(timers)]
-    plan = BarePlan(
-        opened_on=opened,
-        timer_days=sorted(set(spread) | event_days)[:timers],
-        activities_per_update=max(1, round(activities / max(1, updates))),
-    )
-    async with fresh_stack() as (env, queue):
-        started = time.perf_counter()
-        bare_stuck, last = await gather_limited(
-            concurrency,
-            [drive_bare(env, s, plan, queue, i) for i, s in enumerate(scenarios[1:])],
-        )
-        bare_wall = last - started
-    print(f"{n} bare workflows, same timers/activities/updates: {bare_wall:.1f} s")
-    print(f"ratio bare/case = {bare_wall / case_wall:.2f} (floor >= 0.8)")
     print(
-        f"drivers that did not finish (stuck > {STUCK_AFTER:.0f} s or an update RPC "
-        "timed out; left out of the wall times): "
-        f"case {case_stuck}, bare {bare_stuck}"
+        f"  case {statistics.median(case_rates):.1f} case-years/s, "
+        f"bare {statistics.median(bare_rates):.1f}/s (medians)"
+    )
+    verdict = "met" if statistics.median(ratios) >= 0.8 else "MISSED"
+    print(f"  ratio case/bare throughput per round: {spread(ratios)} (floor >= 0.8: {verdict})")
+    print(f"  rounds: {', '.join(f'{r:.2f}' for r in ratios)}")
+    print(
+        f"  drivers that did not finish (stuck > {STUCK_AFTER:.0f} s or an update RPC "
+        f"timed out; left out of the rates): case {stuck['case']}, bare {stuck['bare']}"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--cases", type=int, default=150, help="per arm and round")
+    parser.add_argument("--rounds", type=int, default=6, help="workflow rounds")
     parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--core-rounds", type=int, default=7)
+    parser.add_argument("--core-seconds", type=float, default=2.0, help="per arm and round")
+    parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--skip-workflows", action="store_true")
     args = parser.parse_args()
+    if not args.skip_baseline:
+        print_frozen_baseline(args.core_rounds, args.core_seconds)
     print_pure()
     if not args.skip_workflows:
-        asyncio.run(bench_workflows(args.cases, args.concurrency))
+        asyncio.run(bench_workflows(args.cases, args.rounds, args.concurrency))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from domain.case.dates import ONE_DAY, add_months
 from domain.case.events import CaseEvent, DecisionMade, Screened
@@ -232,40 +232,59 @@ def conversations_per_period(
                 capacity=None,
             )
         ]
-    count, months, basis = view.derived(
+    _, months, basis = view.derived(
         ("conversations.window", area), lambda: _window_rules(view, area)
     )
     window = 1
     while add_months(start, window * months) <= view.on:
         window += 1  # earlier windows are settled: their records hold the outcome
-    result: list[Obligation] = []
     # The window just closed too (its unmet instances are missed, not withdrawn, on the
-    # day after it), and the next one (the day it opens is a wake-up).
-    for number in range(max(1, window - 1), window + 2):
-        opens = add_months(start, (number - 1) * months)
-        closes = add_months(start, number * months)
-        due = closes - ONE_DAY
-        reason = (
-            f"At least {count} {title.lower()}s within the {months} months "
-            f"{opens.isoformat()} to {due.isoformat()}"
+    # day after it), and the next one (the day it opens is a wake-up). Each window's
+    # instances depend only on the two rules and the course start: built once while those
+    # answer the same, not on every step that asks.
+    return [
+        ob
+        for number in range(max(1, window - 1), window + 2)
+        for ob in view.kept(
+            ("conversations.instances", area, prefix, title, start, meeting, number),
+            basis,
+            partial(_window_instances, view, area, prefix, title, start, meeting, number),
         )
-        for index in range(1, count + 1):
-            book_from = add_months(opens, ((index - 1) * months) // count)
-            book_by = min(due, add_months(opens, (index * months) // count))
-            result.append(
-                make_obligation(
-                    obligation_id=f"{prefix}.w{number}.{index}",
-                    kind=ObligationKind.CONVERSATION,
-                    title=f"{title} {index} of {count} ({opens.isoformat()} to {due.isoformat()})",
-                    opens_on=opens,
-                    due_on=due,
-                    basis=basis,
-                    reason=reason,
-                    action=booking(meeting, book_from, book_by),
-                    met_by=(f"meeting:{meeting}",),
-                )
-            )
-    return result
+    ]
+
+
+def _window_instances(  # noqa: PLR0917 - the key's parts, in the key's order
+    view: RuleView, area: str, prefix: str, title: str, start: date, meeting: str, number: int
+) -> tuple[Obligation, ...]:
+    """The N instances of conversation window `number` (see `conversations_per_period`)."""
+    count, months, basis = view.derived(
+        ("conversations.window", area), lambda: _window_rules(view, area)
+    )
+    opens = add_months(start, (number - 1) * months)
+    closes = add_months(start, number * months)
+    due = closes - ONE_DAY
+    reason = (
+        f"At least {count} {title.lower()}s within the {months} months "
+        f"{opens.isoformat()} to {due.isoformat()}"
+    )
+    return tuple(
+        make_obligation(
+            obligation_id=f"{prefix}.w{number}.{index}",
+            kind=ObligationKind.CONVERSATION,
+            title=f"{title} {index} of {count} ({opens.isoformat()} to {due.isoformat()})",
+            opens_on=opens,
+            due_on=due,
+            basis=basis,
+            reason=reason,
+            action=booking(
+                meeting,
+                add_months(opens, ((index - 1) * months) // count),
+                min(due, add_months(opens, (index * months) // count)),
+            ),
+            met_by=(f"meeting:{meeting}",),
+        )
+        for index in range(1, count + 1)
+    )
 
 
 def _window_rules(view: RuleView, area: str) -> tuple[int, int, list[Resolution]]:
