@@ -78,9 +78,10 @@ first dagpenge conversation two deadlines; they replay that way."""
 PRECONDITIONS_ON_THEIR_OWN_DAY = "preconditions-on-their-own-day"
 """Runs recorded before it let a decision through without the preconditions the rulebook
 lists and kept a trial's exemption alive after the trial; they replay that way."""
-TRIAL_PHASES_END_WITH_THEIR_TRIAL = "trial-phases-end-with-their-trial"
+PHASES_END_WITH_THEIR_LAW = "phases-end-with-their-law"
 """Runs recorded before it left a case in a phase only a trial provides (FK-1.c's graduate
-entrepreneurship) after the trial ended, its exemptions standing; they replay that way."""
+entrepreneurship) after the trial ended, its exemptions standing, and opened a case in a
+phase the law had abolished (the ret- og pligt mentor from 2020); they replay that way."""
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 _ACTIVITY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=10),
@@ -133,7 +134,7 @@ class CaseWorkflow:
         law_as_known_on_today = workflow.patched(LAW_AS_KNOWN_ON_TODAY)
         schedules_never_go_silent = workflow.patched(SCHEDULES_NEVER_GO_SILENT)
         preconditions_on_their_own_day = workflow.patched(PRECONDITIONS_ON_THEIR_OWN_DAY)
-        trial_phases_end_with_their_trial = workflow.patched(TRIAL_PHASES_END_WITH_THEIR_TRIAL)
+        phases_end_with_their_law = workflow.patched(PHASES_END_WITH_THEIR_LAW)
         municipality = input.state.municipality if input.state else _required(input).municipality
         rule_slice = await workflow.execute_local_activity(
             LOAD_RULE_SLICE,
@@ -153,7 +154,7 @@ class CaseWorkflow:
                     plans_on_all_law=not law_as_known_on_today,
                     schedules_stop_at_a_miss=not schedules_never_go_silent,
                     decisions_without_preconditions=not preconditions_on_their_own_day,
-                    trial_phases_outlive_their_trial=not trial_phases_end_with_their_trial,
+                    phases_outlive_their_law=not phases_end_with_their_law,
                 )
             except EventRefused as error:
                 raise _refusal(error) from None
@@ -162,7 +163,7 @@ class CaseWorkflow:
         state.memo.plans_on_all_law = not law_as_known_on_today
         state.memo.schedules_stop_at_a_miss = not schedules_never_go_silent
         state.memo.decisions_without_preconditions = not preconditions_on_their_own_day
-        state.memo.trial_phases_outlive_their_trial = not trial_phases_end_with_their_trial
+        state.memo.phases_outlive_their_law = not phases_end_with_their_law
         engine.note_rulebook(state, rules.content_hash, self._today())
         started_in = state.phase
 

@@ -112,12 +112,12 @@ def open_case(
     plans_on_all_law: bool = False,
     schedules_stop_at_a_miss: bool = False,
     decisions_without_preconditions: bool = False,
-    trial_phases_outlive_their_trial: bool = False,
+    phases_outlive_their_law: bool = False,
 ) -> CaseState:
     """A new case, advanced to its opening day. Raises EventRefused on bad input.
 
     `plans_on_all_law`, `schedules_stop_at_a_miss`, `decisions_without_preconditions` and
-    `trial_phases_outlive_their_trial` only for a workflow replaying a run recorded before
+    `phases_outlive_their_law` only for a workflow replaying a run recorded before
     those changes (see `EngineMemo`): they must hold from the first step, which already
     plans the opening phase's duties."""
     try:
@@ -149,7 +149,7 @@ def open_case(
     state.memo.plans_on_all_law = plans_on_all_law
     state.memo.schedules_stop_at_a_miss = schedules_stop_at_a_miss
     state.memo.decisions_without_preconditions = decisions_without_preconditions
-    state.memo.trial_phases_outlive_their_trial = trial_phases_outlive_their_trial
+    state.memo.phases_outlive_their_law = phases_outlive_their_law
     _check_facts(rulebook, start.facts, allowed_sources=None)
     state.facts.update(start.facts)
     state.timeline.append(
@@ -261,7 +261,7 @@ def probe(state: CaseState) -> CaseState:
         plans_on_all_law=memo.plans_on_all_law,
         schedules_stop_at_a_miss=memo.schedules_stop_at_a_miss,
         decisions_without_preconditions=memo.decisions_without_preconditions,
-        trial_phases_outlive_their_trial=memo.trial_phases_outlive_their_trial,
+        phases_outlive_their_law=memo.phases_outlive_their_law,
     )
     return twin
 
@@ -383,7 +383,7 @@ def _step(
     memo = state.memo
     if cause is None and not memo.plans_on_all_law and today > state.today:
         cause = decisions_learned(rulebook, state.today, today)
-    if not memo.trial_phases_outlive_their_trial and _ended_by_law(state, rulebook, today, view):
+    if not memo.phases_outlive_their_law and _ended_by_law(state, rulebook, today, view):
         return
     _note_regimes(state, view.rulebook, view, today)
     obligations = _phase_obligations(state, view, memo)

@@ -103,7 +103,7 @@ def test_a_run_recorded_before_the_change_keeps_the_phase(rulebook: Rulebook) ->
             facts={"dimittend.graduate": True},
         ),
         rules,
-        trial_phases_outlive_their_trial=True,
+        phases_outlive_their_law=True,
     )
     engine.advance(state, rules, D(2022, 1, 10))
     assert state.phase is PhaseName.IVAERKSAETTERI
