@@ -1,6 +1,7 @@
 """FK-1.c: graduate entrepreneurship in Aalborg and Frederikshavn; while the graduate works
 on the idea, no availability or joblog duty [001:L3483, L3669]. The trial ends on
-2022-01-01 [001:L4948] and was not continued [003:L37-41]. DOMAIN §8.15 as corrected: a
+2022-01-01 (the network's period end, DOMAIN §8.1, as in [001:L4948]) and was not
+continued [003:L37-41]. DOMAIN §8.15 as corrected: a
 course started under the trial stood while it ran; the duties follow the law of the day
 they fall due, so the phase (which only the trial provides) ends with the trial and the
 ordinary dagpenge rules apply again -- not "missed", not left in a trial-only phase."""
