@@ -84,6 +84,10 @@ first dagpenge conversation two deadlines; they replay that way."""
 PRECONDITIONS_ON_THEIR_OWN_DAY = "preconditions-on-their-own-day"
 """Runs recorded before it let a decision through without the preconditions the rulebook
 lists and kept a trial's exemption alive after the trial; they replay that way."""
+PHASES_END_WITH_THEIR_LAW = "phases-end-with-their-law"
+"""Runs recorded before it left a case in a phase only a trial provides (FK-1.c's graduate
+entrepreneurship) after the trial ended, its exemptions standing, and opened a case in a
+phase the law had abolished (the ret- og pligt mentor from 2020); they replay that way."""
 RELOAD_RULES = "reload-rules"
 """Patch id, asked in a run's first activation: a `reload_rules` signal loads the named
 version and re-plans (asked there, its marker costs a roll-out no history event)."""
@@ -155,6 +159,7 @@ class CaseWorkflow:
         law_as_known_on_today = workflow.patched(LAW_AS_KNOWN_ON_TODAY)
         schedules_never_go_silent = workflow.patched(SCHEDULES_NEVER_GO_SILENT)
         preconditions_on_their_own_day = workflow.patched(PRECONDITIONS_ON_THEIR_OWN_DAY)
+        phases_end_with_their_law = workflow.patched(PHASES_END_WITH_THEIR_LAW)
         self._snapshot_memo = workflow.patched(STATE_SNAPSHOT_MEMO)
         self._reloads = workflow.patched(RELOAD_RULES)
         self._rollouts = list(input.rollouts)
@@ -183,6 +188,7 @@ class CaseWorkflow:
                     plans_on_all_law=not law_as_known_on_today,
                     schedules_stop_at_a_miss=not schedules_never_go_silent,
                     decisions_without_preconditions=not preconditions_on_their_own_day,
+                    phases_outlive_their_law=not phases_end_with_their_law,
                 )
             except EventRefused as error:
                 raise _refusal(error) from None
@@ -191,6 +197,7 @@ class CaseWorkflow:
         state.memo.plans_on_all_law = not law_as_known_on_today
         state.memo.schedules_stop_at_a_miss = not schedules_never_go_silent
         state.memo.decisions_without_preconditions = not preconditions_on_their_own_day
+        state.memo.phases_outlive_their_law = not phases_end_with_their_law
         engine.note_rulebook(state, rules.content_hash, self._today())
         started_in = state.phase
 

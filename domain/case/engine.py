@@ -112,12 +112,14 @@ def open_case(
     plans_on_all_law: bool = False,
     schedules_stop_at_a_miss: bool = False,
     decisions_without_preconditions: bool = False,
+    phases_outlive_their_law: bool = False,
 ) -> CaseState:
     """A new case, advanced to its opening day. Raises EventRefused on bad input.
 
-    `plans_on_all_law`, `schedules_stop_at_a_miss` and `decisions_without_preconditions`
-    only for a workflow replaying a run recorded before those changes (see `EngineMemo`):
-    they must hold from the first step, which already plans the opening phase's duties."""
+    `plans_on_all_law`, `schedules_stop_at_a_miss`, `decisions_without_preconditions` and
+    `phases_outlive_their_law` only for a workflow replaying a run recorded before
+    those changes (see `EngineMemo`): they must hold from the first step, which already
+    plans the opening phase's duties."""
     try:
         check_reference(start.case_id, "case_id")
     except ValueError as error:
@@ -147,6 +149,7 @@ def open_case(
     state.memo.plans_on_all_law = plans_on_all_law
     state.memo.schedules_stop_at_a_miss = schedules_stop_at_a_miss
     state.memo.decisions_without_preconditions = decisions_without_preconditions
+    state.memo.phases_outlive_their_law = phases_outlive_their_law
     _check_facts(rulebook, start.facts, allowed_sources=None)
     state.facts.update(start.facts)
     state.timeline.append(
@@ -258,6 +261,7 @@ def probe(state: CaseState) -> CaseState:
         plans_on_all_law=memo.plans_on_all_law,
         schedules_stop_at_a_miss=memo.schedules_stop_at_a_miss,
         decisions_without_preconditions=memo.decisions_without_preconditions,
+        phases_outlive_their_law=memo.phases_outlive_their_law,
     )
     return twin
 
@@ -379,6 +383,8 @@ def _step(
     memo = state.memo
     if cause is None and not memo.plans_on_all_law and today > state.today:
         cause = decisions_learned(rulebook, state.today, today)
+    if not memo.phases_outlive_their_law and _ended_by_law(state, rulebook, today, view):
+        return
     _note_regimes(state, view.rulebook, view, today)
     obligations = _phase_obligations(state, view, memo)
     due_change = _reconcile(state, obligations, today, cause, rulebook.content_hash)
@@ -394,6 +400,26 @@ def _step(
     state.today = today
     memo.next_wakeup = (_next_wakeup(state, view, due_change),)
     memo.rulebook_hash = rulebook.content_hash
+
+
+def _ended_by_law(state: CaseState, rulebook: Rulebook, today: date, view: RuleView) -> bool:
+    """A phase that only a trial provides ends when the trial does (DOMAIN §8.15 as
+    corrected): the case is not left in it with the trial's exemptions. True when the step
+    closed the case; a move to another phase has already stepped it there."""
+    ended_by_law = getattr(phase_for(state.phase), "ended_by_law", None)
+    ending = None if ended_by_law is None else ended_by_law(state, view)
+    if ending is None:
+        return False
+    transition, cause = ending
+    _change_phase(state, transition, rulebook, cause=cause)
+    state.memo.forget_changes()
+    if state.phase is CLOSED:
+        state.today = today
+        state.memo.next_wakeup = (None,)
+        state.memo.rulebook_hash = rulebook.content_hash
+    else:
+        _step(state, rulebook, today, RuleView(rulebook, state, today))
+    return True
 
 
 def replan_step(state: CaseState, rulebook: Rulebook, today: date, cause: ReplanCause) -> None:

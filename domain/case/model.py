@@ -280,6 +280,11 @@ class EngineMemo:
     """Let decisions through without the preconditions the rulebook lists, and keep trial
     exemptions alive past their trial, as the engine did before decisions were judged on
     their own day. Set only by a workflow replaying a run recorded then."""
+    phases_outlive_their_law: bool = False
+    """Leave a case in a phase that only a trial provides once that trial has ended, and
+    open a case in a phase the law abolished, as the engine did before phases ended with
+    their law (see `phase.EndedByLaw`, `MentorPhase.enter`). Set only by a workflow
+    replaying a run recorded then."""
     missed_in_step: bool = False
     """A deadline was marked missed in the running step (see `engine._step`)."""
     phase_records: dict[str, ObligationRecord] | None = None

@@ -14,7 +14,7 @@ from domain.case.events import CaseEvent
 from domain.case.model import CaseState, FactValue, Obligation, PhaseName
 from domain.case.rules_view import RuleView
 
-__all__ = ["EventRefused", "Phase", "Transition"]
+__all__ = ["EndedByLaw", "EventRefused", "Phase", "Transition"]
 
 
 class EventRefused(Exception):
@@ -70,3 +70,12 @@ class Phase(Protocol):
 
     def wakeups(self, state: CaseState, view: RuleView) -> list[date]:
         """Dates (besides obligation dates) when the phase must be looked at again."""
+
+
+class EndedByLaw(Protocol):
+    """Optional part of a phase that only a trial provides: at each step the engine asks
+    whether the law ended it (the trial is over), and if so makes the transition, with the
+    cause naming the law, before it plans anything in the phase."""
+
+    def ended_by_law(self, state: CaseState, view: RuleView) -> tuple[Transition, str] | None:
+        """The transition and its cause once the phase's law has ended, else None."""

@@ -127,16 +127,19 @@ def test_first_and_last_trial_day_admit(rulebook: Rulebook, on: date, ok: bool) 
 
 def test_the_course_cannot_start_after_the_trial_ended(rulebook: Rulebook) -> None:
     c = referral(rulebook, "aalborg", D(2021, 12, 20))
+    # The case closes on the trial's end (DOMAIN §8.15 as corrected), so the course
+    # cannot start on it or after.
+    c.until(D(2022, 1, 1))
+    assert c.state.closed
     refused = c.refused(D(2022, 1, 1), "decision_made", decision="screening_passed")
-    assert refused.field == "effective_date"
-    assert "ended in Aalborg on 2022-01-01" in refused.reason
+    assert refused.field == "type" and "closed" in refused.reason
 
 
-def test_a_course_running_when_the_trial_ends_keeps_its_exemptions(rulebook: Rulebook) -> None:
+def test_a_course_running_when_the_trial_ends_ends_with_it(rulebook: Rulebook) -> None:
+    # DOMAIN §8.15 as corrected: the exemptions do not outlive FK-1.c (see
+    # tests/domain/trials/test_fk_1c.py for both sides of the end).
     c = referral(rulebook, "aalborg", D(2021, 10, 1))
     c.event(D(2021, 10, 4), "decision_made", decision="screening_passed")
     c.until(D(2022, 1, 10))
-    assert "TRIAL:FK-1.c" not in c.state.regimes
-    raadighed = c.obligation("ivaerk.raadighed")
-    assert raadighed.status is ObligationStatus.EXEMPTED
-    assert c.obligation("ivaerk.course.end").due_on == D(2022, 4, 3)  # length fixed at start
+    assert c.state.closed
+    assert c.obligation("ivaerk.course.end").status is ObligationStatus.WITHDRAWN

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from domain.case import engine
 from domain.case.engine import CaseStart, EventRefused
 from domain.case.model import ObligationStatus, PhaseName, TimelineKind
 from domain.rulebook import Rulebook
@@ -100,11 +101,35 @@ def test_abolished_on_2020_01_01(rulebook: Rulebook) -> None:
     assert "+STANDARD_2020" in changes[-1].summary
 
 
-def test_no_mentor_duties_created_from_2020(rulebook: Rulebook) -> None:
-    case = mentor_case(rulebook, "aalborg", D(2020, 1, 1))
-    assert case.state.obligations == {}
-    refused = case.refused(D(2020, 1, 2), "decision_made", decision="mentor_assigned")
-    assert "STANDARD_2020" in refused.reason and "abolished" in refused.reason
+@pytest.mark.parametrize("opened", [D(2020, 1, 1), D(2021, 3, 1)])
+def test_a_case_cannot_be_opened_in_the_abolished_mentor_phase(
+    rulebook: Rulebook, opened: date
+) -> None:
+    with pytest.raises(EventRefused) as refused:
+        mentor_case(rulebook, "aalborg", opened)
+    assert refused.value.field == "phase"
+    assert "Mentor no longer a ret- og pligttilbud from 2020-01-01 [003:L57]" in (
+        refused.value.reason
+    )
+    assert "STANDARD_2020" in refused.value.reason
+
+
+def test_on_the_last_day_before_the_abolition_it_opens(rulebook: Rulebook) -> None:
+    case = mentor_case(rulebook, "aalborg", D(2019, 12, 31))
+    assert case.state.phase is PhaseName.MENTOR
+
+
+def test_a_run_recorded_before_the_refusal_still_opens_it(rulebook: Rulebook) -> None:
+    rules = Rulebook.from_slice(rulebook.slice_for("aalborg"))
+    start = CaseStart(
+        case_id="T-MENTOR",
+        municipality="aalborg",
+        opened_on=D(2020, 1, 1),
+        phase=PhaseName.MENTOR,
+        target_group="2.3",
+    )
+    state = engine.open_case(start, rules, phases_outlive_their_law=True)
+    assert state.phase is PhaseName.MENTOR and state.obligations == {}
 
 
 def test_offer_deadline_withdrawn_at_the_boundary(rulebook: Rulebook) -> None:

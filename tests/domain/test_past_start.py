@@ -38,7 +38,9 @@ def test_a_case_opened_in_2018_keeps_the_2018_regime_on_its_2018_duties(
     assert screening.missed_on == D(2018, 3, 6)
     assert screening.regime == "STANDARD_2015"
     changes = [(e.on, e.summary) for e in state.timeline if e.kind is TimelineKind.REGIME_CHANGED]
-    assert [on for on, _ in changes][:1] == [D(2020, 1, 1)]  # walked, not jumped over
+    # Walked, not jumped over: FK-3.c's public løntilskud covers sygemeldte in Jammerbugt
+    # from 2018-07-01 to 2021-12-31 [001:L4725], and 2020-01-01 brings STANDARD_2020.
+    assert [on for on, _ in changes][:3] == [D(2018, 7, 1), D(2020, 1, 1), D(2022, 1, 1)]
     assert state.regimes == ("STANDARD_2020",)
     assert state.today == TODAY
     assert state.pending_actions == []

@@ -50,6 +50,7 @@ RECORDED = (
     "vesthimmerland_ly_fk3b",
     "jammerbugt_jaf_to_reval_fk3a",
     "aalborg_mikrolaan_fk1a_extension_2021",
+    "aalborg_ivaerksaetteri_fk1c_end",
 )
 
 

@@ -193,5 +193,34 @@ class IvaerksaetteriPhase:
             return None
         return add_days(period[1], -1)
 
+    def ended_by_law(self, state: CaseState, view: RuleView) -> tuple[Transition, str] | None:
+        """FK-1.c was not continued past its end [003:L37-41]: the phase ends with it, in
+        either stage. A course started under the trial stood while the trial ran; the
+        graduate's availability and joblog duties follow the law of the day they fall due
+        (DOMAIN §8.15 as corrected), so from the trial's end the ordinary dagpenge rules
+        apply again -- with the business, at most as bibeskæftigelse [003:L37-41]."""
+        end = self._trial_end(view)
+        if end is None or view.on < end:
+            return None
+        returned = [view.resolve(rule_id) for rule_id, _ in DUTIES.values()]
+        duties = "; ".join(
+            f"{title}: {r.reason}" for (_, title), r in zip(DUTIES.values(), returned, strict=True)
+        )
+        followup = view.rulebook.law.trials[TRIAL].followup_2021
+        reason = (
+            f"{TRIAL} ended in {view.rulebook.municipality(state.municipality).name} on "
+            f"{end.isoformat()} ({followup}): the "
+            f"{state.phase_data['stage']} stage ends; the ordinary dagpenge rules apply "
+            f"again from that day ({duties})"
+        )
+        basis = returned[0]
+        # Never before the case's own day: a step is never back-dated.
+        on = max(end, state.today)
+        return close(state, on, reason, basis), f"the end of {TRIAL}"
+
+    def _trial_end(self, view: RuleView) -> date | None:
+        period = view.rulebook.trial_period(TRIAL, view.state.municipality)
+        return None if period is None else period[1]
+
     def wakeups(self, state: CaseState, view: RuleView) -> list[date]:
         return []

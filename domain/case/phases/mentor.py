@@ -39,6 +39,7 @@ OFFER_STARTED, ASSIGNED, READY = "offer_started", "mentor_assigned", "citizen_re
 AWAITING, MENTORING = "awaiting_offer", "mentor"
 REQUIRED_RULE = "mentor.ret_og_pligt.required"
 ENDS_RULE = "mentor.ends_when"
+PHASES_RULE = "trajectory.phases"
 
 
 def _offer_rule(target_group: str) -> str:
@@ -61,6 +62,17 @@ class MentorPhase:
     decisions = frozenset({OFFER_STARTED, ASSIGNED, READY})
 
     def enter(self, state: CaseState, view: RuleView, transition: Transition) -> None:
+        # The LAB-forenkling abolished the mentor as ret- og pligttilbud from 2020-01-01
+        # [003:L57]: a case is never opened or moved into a phase the law no longer has.
+        rules = view if view.on == transition.on else RuleView(view.rulebook, state, transition.on)
+        phases = rules.resolve(PHASES_RULE)
+        abolished = not isinstance(phases.value, list) or self.name.value not in phases.value
+        if abolished and not state.memo.phases_outlive_their_law:
+            raise EventRefused(
+                "phase",
+                f"the ret- og pligt mentor phase is not in the law on "
+                f"{transition.on.isoformat()}: {phases.reason} ({_cited(phases)})",
+            )
         if state.target_group not in (KONTANTHJAELP, UDDANNELSESHJAELP):
             raise EventRefused(
                 "target_group",

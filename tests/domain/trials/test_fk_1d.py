@@ -8,6 +8,7 @@ from datetime import date as D
 
 from domain.case.engine import CaseStart
 from domain.case.model import PhaseName, TimelineKind
+from domain.case.rules_view import RuleView
 from domain.rulebook import Rulebook
 from tests.domain.conftest import CaseDriver
 
@@ -55,3 +56,28 @@ def test_on_both_sides_of_the_extended_end(rulebook: Rulebook) -> None:
     assert _held_line_regime(c) == "TRIAL:FK-1.d"
     refused = c.refused(D(2023, 1, 2), "meeting_held", meeting="contact_conversation", form="phone")
     assert "jaf.conversations.forms" in refused.reason
+
+
+def test_before_the_decision_the_case_knows_only_the_old_end(rulebook: Rulebook) -> None:
+    # A case's calendar before 2021-08-26 plans on the law known then: the trial ends on
+    # 2022-01-01, and the next change it can see is the decision day itself.
+    c = _jaf(rulebook, "vesthimmerland", D(2021, 8, 2)).until(D(2021, 8, 25))
+    forms = RuleView(c.rules, c.state, c.state.today).resolve("jaf.conversations.forms")
+    assert forms.regime == "TRIAL:FK-1.d"
+    assert forms.next_change == D(2021, 8, 26)
+    assert c.rules.trial_period("FK-1.d", "vesthimmerland", known_on=c.state.today) == (
+        D(2017, 7, 1),
+        D(2022, 1, 1),
+    )
+    c.until(D(2021, 8, 26))
+    forms = RuleView(c.rules, c.state, c.state.today).resolve("jaf.conversations.forms")
+    assert forms.next_change == D(2023, 1, 1)
+
+
+def test_on_both_sides_of_the_original_end(rulebook: Rulebook) -> None:
+    # Known since 2021-08-26: the original end no longer ends the form freedom.
+    c = _jaf(rulebook, "vesthimmerland", D(2021, 11, 1))
+    c.event(D(2021, 12, 31), "meeting_held", meeting="contact_conversation", form="phone")
+    assert _held_line_regime(c) == "TRIAL:FK-1.d"
+    c.event(D(2022, 1, 3), "meeting_held", meeting="contact_conversation", form="phone")
+    assert _held_line_regime(c) == "TRIAL:FK-1.d"
