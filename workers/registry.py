@@ -15,12 +15,14 @@ from activities.factory import build_case_activities
 from activities.rulebook_activity import load_rule_slice
 from workers.config import CaseflowConfig
 from workflows.case_workflow import CaseWorkflow
+from workflows.citizen_limits import CitizenLimitWorkflow
 from workflows.enrolment_workflow import EnrolmentWorkflow
 from workflows.stack_probe import StackProbeWorkflow
 
 WORKFLOWS: list[type] = [
     CaseWorkflow,
     EnrolmentWorkflow,
+    CitizenLimitWorkflow,
     StackProbeWorkflow,
 ]
 

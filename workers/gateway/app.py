@@ -20,7 +20,7 @@ from temporalio.runtime import Runtime
 from domain.rulebook import Rulebook, load_rulebook
 from workers.auth import NoTokens, TokenFileStore, TokenVerifier
 from workers.config import CaseflowConfig
-from workers.gateway import case_page, cases, codec_endpoint, enrolment, health, offers
+from workers.gateway import case_page, cases, citizens, codec_endpoint, enrolment, health, offers
 from workers.gateway import rules as rules_api
 from workers.gateway.errors import (
     MAX_CODEC_BODY,
@@ -43,6 +43,7 @@ def api_routers() -> list[APIRouter]:
     return [
         case_page.links_router,
         cases.router,
+        citizens.router,
         enrolment.router,
         offers.router,
         rules_api.router,
