@@ -30,7 +30,7 @@ __all__ = ["CitizenRefKeyError", "citizen_reference", "ensure_key_file", "load_k
 KEY_BYTES = 32
 DEV_KEY_FILE = "citizen-ref.key"
 _DOMAIN = b"caseflow-citizen-ref-v1\x00"
-_CPR = re.compile(r"^(\d{2})(\d{2})\d{2}-?\d{4}$")
+_CPR = re.compile(r"([0-9]{2})([0-9]{2})[0-9]{2}-?[0-9]{4}")
 
 
 class CitizenRefKeyError(ValueError):
@@ -80,7 +80,7 @@ def normal_cpr(value: str) -> str | None:
     Only the shape and a plausible day and month are checked: the modulus-11 check was
     given up in 2007, so a valid number may fail it.
     """
-    match = _CPR.match(value)
+    match = _CPR.fullmatch(value)
     if match is None:
         return None
     day, month = int(match.group(1)), int(match.group(2))
