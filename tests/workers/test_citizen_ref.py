@@ -31,6 +31,8 @@ KEY = secrets.token_bytes(32)
 def test_a_reference_is_never_cpr_shaped_and_passes_every_identifier_check(digits: str) -> None:
     ref = citizen_reference(KEY, digits)
     assert check_citizen_ref(ref) == ref
+    with pytest.raises(ValueError, match="citizen_ref must be"):
+        check_citizen_ref(ref + "\n")
     assert check_reference(ref, "citizen_ref") == ref
     workflow_id = limit_workflow_id(ref)
     assert not looks_like_cpr(workflow_id) and digits not in workflow_id
