@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.case.identifiers import check_reference, check_text
     from domain.offers.citizen_limits import LimitClaim, LimitDecision, decide
     from domain.rulebook import Rulebook
+    from domain.rulebook.errors import RulebookError
     from domain.rulebook.packed import PackedRuleSlice, compiled
 
 __all__ = ["CitizenLimitWorkflow"]
@@ -123,7 +124,16 @@ class CitizenLimitWorkflow:
         known = self._answers.get(claim.claim_id)
         if known is not None:
             return known
-        answer = decide(self._rules[claim.municipality], self._claims, claim)
+        try:
+            answer = decide(self._rules[claim.municipality], self._claims, claim)
+        except (LookupError, ValueError, RulebookError) as error:
+            # The rules cannot answer this claim (a rule not in force that day, a group it
+            # does not apply to): a refusal for this claim, not a stuck workflow task.
+            answer = LimitDecision(
+                granted=False,
+                reason=f"the rulebook cannot decide this claim: {type(error).__name__}",
+                rule="",
+            )
         self._answers[claim.claim_id] = answer
         if answer.granted:
             self._claims.append(claim)

@@ -35,6 +35,7 @@ from workers.citizen_ref import CitizenRefKeyError, citizen_reference, load_key,
 from workers.config import CaseflowConfig
 from workers.gateway.deps import AppConfig, Rules, TemporalClient, Writer
 from workers.gateway.errors import ApiError, error_responses
+from workers.gateway.models import LegalDay
 from workflows.case_models import workflow_id_for
 
 router = APIRouter(prefix="/v1/citizens", tags=["citizens"])
@@ -97,9 +98,9 @@ class ClaimRequest(BaseModel):
     municipality: str = Field(max_length=64)
     case_id: str = Field(description="The case this use belongs to.")
     target_group: str = Field(max_length=64)
-    date: datetime.date = Field(description="The day of the use (legal calendar).")
+    date: LegalDay = Field(description="The day of the use (legal calendar).")
     weeks: int = Field(default=0, ge=0, le=520, description="Upskilling: the course's weeks.")
-    unemployment_start: datetime.date | None = Field(
+    unemployment_start: LegalDay | None = Field(
         default=None, description="Upskilling: first day of the unemployment spell."
     )
     under_30_unqualified: bool = False
