@@ -16,6 +16,7 @@ from domain.offers.citizen_limits import LimitClaim, LimitDecision
 
 __all__ = [
     "CLAIM_BATCH_UPDATE",
+    "HOLDINGS_QUERY",
     "LIMIT_WORKFLOW",
     "MAX_BATCH",
     "REF_LETTERS",
@@ -29,6 +30,7 @@ __all__ = [
 
 LIMIT_WORKFLOW = "CitizenLimitWorkflow"
 CLAIM_BATCH_UPDATE = "claim_batch"
+HOLDINGS_QUERY = "holdings"
 MAX_BATCH = 100
 
 REF_LETTERS = "abcdefghijklmnop"

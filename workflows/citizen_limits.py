@@ -35,6 +35,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.citizen_limit_models import (
         CLAIM_BATCH_UPDATE,
+        HOLDINGS_QUERY,
         LIMIT_WORKFLOW,
         CitizenLimitInput,
         ClaimBatch,
@@ -94,7 +95,7 @@ class CitizenLimitWorkflow:
             except ValueError as error:
                 raise ApplicationError(str(error), type="BadInput") from None
 
-    @workflow.query
+    @workflow.query(name=HOLDINGS_QUERY)
     def holdings(self) -> Holdings:
         return Holdings(claims=tuple(self._claims))
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.offers.decisions import Citizen, may_upskill
 from domain.rulebook import Resolution, ResolutionContext, Rulebook
 
-__all__ = ["LimitClaim", "LimitDecision", "LimitKind", "decide"]
+__all__ = ["LimitClaim", "LimitDecision", "LimitKind", "decide", "upskilling_weeks_held"]
 
 LimitKind = Literal["upskilling_weeks", "psyk_referral", "microloan"]
 
@@ -94,9 +94,20 @@ def decide(rulebook: Rulebook, held: Sequence[LimitClaim], claim: LimitClaim) ->
     return _granted(rule, len(same) + 1, f"place {len(same) + 1} of {cap} for this citizen")
 
 
+def upskilling_weeks_held(held: Sequence[LimitClaim], unemployment_start: date) -> int:
+    """Weeks of guidance and upskilling the citizen holds in the spell that began then."""
+    return sum(c.weeks for c in _spell(held, unemployment_start))
+
+
+def _spell(held: Sequence[LimitClaim], start: date) -> list[LimitClaim]:
+    return [
+        c for c in held if c.kind == "upskilling_weeks" and (c.unemployment_start or c.on) == start
+    ]
+
+
 def _upskilling(rulebook: Rulebook, same: Sequence[LimitClaim], claim: LimitClaim) -> LimitDecision:
     start = claim.unemployment_start or claim.on
-    spell = [c for c in same if (c.unemployment_start or c.on) == start]
+    spell = _spell(same, start)
     used = sum(c.weeks for c in spell)
     answer = may_upskill(
         rulebook,

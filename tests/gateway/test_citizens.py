@@ -150,6 +150,31 @@ async def test_a_second_upskilling_course_under_a_new_case_id_counts_against_the
     ]
 
 
+async def test_the_upskilling_question_counts_the_citizens_weeks_not_the_callers(
+    gateway: Gateway, citizen: str
+) -> None:
+    """After the test above the citizen holds 6 weeks of the spell; a caller saying 0 is
+    not believed once it names the citizen."""
+    question = {
+        "municipality": "thisted",
+        "date": "2019-03-04",
+        "citizen": {"target_group": "2.1", "weeks_unemployed": 8},
+        "weeks_requested": 1,
+        "weeks_used_in_window": 0,
+        "unemployment_start": "2019-01-07",
+    }
+    async with gateway.http("thisted") as http:
+        trusted = await _post(http, "/v1/offers/upskilling", question)
+        counted = await _post(http, "/v1/offers/upskilling", {**question, "citizen_ref": citizen})
+        stranger = await _post(
+            http, "/v1/offers/upskilling", {**question, "citizen_ref": "cz_" + "a" * 32}
+        )
+    assert trusted.json()["allowed"] is True  # without a reference: the caller's count
+    assert counted.json()["allowed"] is False, counted.text
+    assert "7 weeks would exceed the cap of 6" in counted.json()["reason"]
+    assert stranger.json()["allowed"] is True  # a citizen with no registry holds nothing
+
+
 def _psyk_case(case_id: str) -> dict[str, Any]:
     return {
         "case_id": case_id,

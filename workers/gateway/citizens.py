@@ -24,10 +24,15 @@ import datetime
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.citizen_limit_activity import claim_limit
-from activities.citizen_limit_models import check_citizen_ref
+from activities.citizen_limit_models import (
+    HOLDINGS_QUERY,
+    Holdings,
+    check_citizen_ref,
+    limit_workflow_id,
+)
 from domain.case.identifiers import check_reference, check_text
 from domain.offers.citizen_limits import LimitClaim, LimitDecision, LimitKind
 from domain.rulebook import Rulebook
@@ -207,3 +212,16 @@ async def claim_for_case(
     if not decision.granted:
         raise ApiError(409, "limit_reached", decision.reason, field="citizen_ref")
     return decision
+
+
+async def held_claims(client: TemporalClient, citizen_ref: str) -> tuple[LimitClaim, ...]:
+    """What the citizen's registry holds (nothing if it has never been asked): for the
+    offer questions, which answer from it instead of from counts a caller reports."""
+    handle = client.get_workflow_handle(limit_workflow_id(citizen_ref))
+    try:
+        holdings: Holdings = await handle.query(HOLDINGS_QUERY, result_type=Holdings)
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            return ()
+        raise ApiError(503, "unavailable", "the limit registry did not answer; retry") from None
+    return holdings.claims
