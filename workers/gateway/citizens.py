@@ -20,9 +20,10 @@ its limit on the way (`claim_for_case`).
 from __future__ import annotations
 
 import datetime
+from typing import Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -36,6 +37,7 @@ from activities.citizen_limit_models import (
 from domain.case.identifiers import check_reference, check_text
 from domain.offers.citizen_limits import LimitClaim, LimitDecision, LimitKind
 from domain.rulebook import Rulebook
+from workers.auth import Principal
 from workers.citizen_ref import CitizenRefKeyError, citizen_reference, load_key, normal_cpr
 from workers.config import CaseflowConfig
 from workers.gateway.deps import AppConfig, Rules, TemporalClient, Writer
@@ -99,7 +101,9 @@ class ClaimRequest(BaseModel):
     citizen_ref: str
     claim_id: str = Field(description="Idempotency key; the same claim asked again, same answer.")
     kind: LimitKind
-    action: str = Field(default="claim", pattern="^(claim|release)$")
+    action: Literal["claim", "release"] = Field(
+        default="claim", description="`release` gives back a claim whose use did not happen."
+    )
     municipality: str = Field(max_length=64)
     case_id: str = Field(description="The case this use belongs to.")
     target_group: str = Field(max_length=64)
@@ -117,13 +121,13 @@ class ClaimRequest(BaseModel):
 
     @field_validator("claim_id", "case_id")
     @classmethod
-    def _reference(cls, value: str, info: object) -> str:
-        return check_reference(value, getattr(info, "field_name", "reference"))
+    def _reference(cls, value: str, info: ValidationInfo) -> str:
+        return check_reference(value, str(info.field_name))
 
     @field_validator("municipality", "target_group")
     @classmethod
-    def _code(cls, value: str, info: object) -> str:
-        return check_text(value, getattr(info, "field_name", "code"))
+    def _code(cls, value: str, info: ValidationInfo) -> str:
+        return check_text(value, str(info.field_name))
 
 
 @router.post(
@@ -139,11 +143,11 @@ class ClaimRequest(BaseModel):
 async def claim(
     body: ClaimRequest, who: Writer, client: TemporalClient, rules: Rules, config: AppConfig
 ) -> LimitDecision:
-    municipality, group = _scope(rules, who.may_see, body.municipality, body.target_group)
+    municipality, group = _scope(rules, who, body.municipality, body.target_group)
     limit = LimitClaim(
         claim_id=body.claim_id,
         kind=body.kind,
-        action="release" if body.action == "release" else "claim",
+        action=body.action,
         case_workflow_id=workflow_id_for(str(rules.municipality(municipality).code), body.case_id),
         municipality=municipality,
         target_group=group,
@@ -155,12 +159,12 @@ async def claim(
     return await ask(client, config, body.citizen_ref, limit)
 
 
-def _scope(rules: Rulebook, may_see: object, municipality: str, group: str) -> tuple[str, str]:
+def _scope(rules: Rulebook, who: Principal, municipality: str, group: str) -> tuple[str, str]:
     try:
         found = rules.municipality(municipality).id
     except LookupError:
         raise ApiError(422, "invalid", "unknown municipality", field="municipality") from None
-    if callable(may_see) and not may_see(found):
+    if not who.may_see(found):
         raise ApiError(403, "forbidden", "this client does not serve that municipality")
     try:
         code = rules.target_group(group).code
@@ -191,7 +195,7 @@ async def claim_for_case(
     municipality: str,
     target_group: str,
     on: datetime.date,
-    action: str = "claim",
+    action: Literal["claim", "release"] = "claim",
 ) -> LimitDecision:
     """Claim `kind` for a case (claim id: the case workflow id, so one per case); a refusal
     is raised as 409 naming the rule and its citations."""
@@ -202,7 +206,7 @@ async def claim_for_case(
         LimitClaim(
             claim_id=f"{kind}:{case_workflow_id}",
             kind=kind,
-            action="release" if action == "release" else "claim",
+            action=action,
             case_workflow_id=case_workflow_id,
             municipality=municipality,
             target_group=target_group,
