@@ -60,10 +60,10 @@ from activities.enrolment_models import (
 )
 from activities.update_batcher import UpdateBatcher
 
-__all__ = ["ENROL_IN_TRIAL", "EnrolmentActivities", "enrol_in_trial"]
+__all__ = ["ENROL_IN_TRIAL", "PERMANENT_RPC_ERRORS", "EnrolmentActivities", "enrol_in_trial"]
 
 ENROL_IN_TRIAL = "enrol_in_trial"
-_PERMANENT = frozenset(
+PERMANENT_RPC_ERRORS = frozenset(
     {
         RPCStatusCode.INVALID_ARGUMENT,
         RPCStatusCode.NOT_FOUND,
@@ -152,7 +152,7 @@ async def _send_batch(
                 raise
             busy: Exception = error
         except RPCError as error:
-            if error.status in _PERMANENT:
+            if error.status in PERMANENT_RPC_ERRORS:
                 raise
             busy = error
         attempt += 1

@@ -143,6 +143,13 @@ class CaseflowConfig(BaseModel):
     """JSON key file `{"active": "k1", "keys": {"k1": "<base64>"}}`. `caseflow up` uses
     (and on first start creates, mode 0600) DATA_DIR/keys.json when no key is configured."""
 
+    citizen_ref_key: SecretStr | None = None
+    """Key of the citizen references (base64 of 32 bytes): the gateway's HMAC of a CPR
+    number. Environment only (CASEFLOW_CITIZEN_REF_KEY); see workers/citizen_ref.py."""
+
+    citizen_ref_key_file: Path | None = None
+    """File holding that key. `caseflow up` creates DATA_DIR/citizen-ref.key (0600)."""
+
     codec_allow_plaintext: bool = False
     """Migration switch: decode also accepts unencrypted payloads (history from before
     encryption was enabled). New payloads are encrypted regardless."""

@@ -17,12 +17,14 @@ from activities.rulebook_store import RulebookStore
 from domain.rulebook import load_rulebook
 from workers.config import CaseflowConfig
 from workflows.case_workflow import CaseWorkflow
+from workflows.citizen_limits import CitizenLimitWorkflow
 from workflows.enrolment_workflow import EnrolmentWorkflow
 from workflows.stack_probe import StackProbeWorkflow
 
 WORKFLOWS: list[type] = [
     CaseWorkflow,
     EnrolmentWorkflow,
+    CitizenLimitWorkflow,
     StackProbeWorkflow,
 ]
 

@@ -25,6 +25,7 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 
+from workers.citizen_ref import with_dev_key
 from workers.config import CaseflowConfig
 from workers.devserver import (
     DevServer,
@@ -98,6 +99,7 @@ async def run_stack(config: CaseflowConfig, *, out: TextIO | None = None) -> Non
     # Fresh = no SQLite history yet: the first start of this data dir (demo cases then).
     fresh = not (config.data_dir / "temporal.db").exists()
     config, key_created = with_stack_keys(config)
+    config = with_dev_key(config)
     if "codec_open_on_loopback" not in config.model_fields_set:
         # The dev server's Web UI has no login, so it cannot send a token: let it decode
         # when nothing listens beyond this machine (README "Web UI decoding").

@@ -27,9 +27,11 @@ from temporalio.testing import WorkflowEnvironment
 from tests.helpers import free_port, new_worker
 from tests.workflows.driver import case_activities
 from workers.auth import Scope, write_token_file
+from workers.citizen_ref import ensure_key_file
 from workers.config import CaseflowConfig
 from workers.gateway.server import run_gateway
 from workflows.case_workflow import CaseWorkflow
+from workflows.citizen_limits import CitizenLimitWorkflow
 from workflows.enrolment_workflow import EnrolmentWorkflow
 
 CLIENTS: dict[str, tuple[list[str], list[Scope]]] = {
@@ -76,6 +78,8 @@ async def gateway(
     data = tmp_path_factory.mktemp("gateway")
     tokens = {name: secrets.token_urlsafe(24) for name in CLIENTS}
     tokens_file = data / "tokens.yaml"
+    citizen_key = data / "citizen-ref.key"
+    ensure_key_file(citizen_key)
     write_token_file(
         tokens_file,
         [(tokens[name], name, m, s) for name, (m, s) in CLIENTS.items()],
@@ -89,7 +93,11 @@ async def gateway(
         data_converter=env.client.data_converter,
     )
     async with new_worker(
-        env.client, CaseWorkflow, EnrolmentWorkflow, activities=case_activities(data)
+        env.client,
+        CaseWorkflow,
+        EnrolmentWorkflow,
+        CitizenLimitWorkflow,
+        activities=case_activities(data),
     ) as worker:
         port = free_port()
         config = CaseflowConfig(
@@ -100,6 +108,7 @@ async def gateway(
             obligation_counts_refresh=0.2,
             demo_features=True,
             data_dir=Path(data),
+            citizen_ref_key_file=citizen_key,
         )
         stop = asyncio.Event()
         serving = asyncio.create_task(run_gateway(config, stop, client=temporal))

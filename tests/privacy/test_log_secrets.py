@@ -42,6 +42,7 @@ from temporalio.testing import WorkflowEnvironment
 from tests.helpers import free_port, new_worker, new_workflow_id
 from tests.workflows.driver import case_activities
 from workers.auth import Principal, Scope, TokenFileStore, write_token_file
+from workers.citizen_ref import with_dev_key
 from workers.config import CaseflowConfig, LogFormat
 from workers.gateway.app import create_app
 from workers.gateway.server import build_server
@@ -159,6 +160,7 @@ async def stack(
             demo_features=True,
             data_dir=Path(data),
         )
+        config = with_dev_key(config)
         app = create_app(config, client=temporal, verifier=idp)
         server = build_server(app, config)
         serving = asyncio.create_task(server.serve())
@@ -201,6 +203,8 @@ def _body(path: str, leak: Secrets, case_id: str) -> Any:
         },
         "/v1/cases/{municipality}/{case_id}/advance": {"days": 1},
         "/v1/cases/{municipality}/{case_id}/mikrolaan/enrol": {"event_id": "enrol-1"},
+        # The one field a CPR number may be sent in: it must still reach no log line.
+        "/v1/citizens/reference": {"cpr": leak.cpr_dashed},
         "/codec/encode": {
             "payloads": [{"metadata": {"encoding": "anNvbi9wbGFpbg=="}, "data": payload}]
         },

@@ -20,7 +20,16 @@ from temporalio.runtime import Runtime
 from domain.rulebook import Rulebook, load_rulebook
 from workers.auth import NoTokens, TokenFileStore, TokenVerifier
 from workers.config import CaseflowConfig
-from workers.gateway import case_page, cases, codec_endpoint, enrolment, health, offers, rollouts
+from workers.gateway import (
+    case_page,
+    cases,
+    citizens,
+    codec_endpoint,
+    enrolment,
+    health,
+    offers,
+    rollouts,
+)
 from workers.gateway import rules as rules_api
 from workers.gateway.docs import install_docs
 from workers.gateway.errors import (
@@ -46,6 +55,7 @@ def api_routers() -> list[APIRouter]:
     return [
         case_page.links_router,
         cases.router,
+        citizens.router,
         enrolment.router,
         offers.router,
         rules_api.router,

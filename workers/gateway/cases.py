@@ -45,6 +45,7 @@ from domain.case.model import CaseState, PhaseName
 from domain.rulebook import Rulebook
 from domain.rulebook.model import Municipality
 from workers.auth import Principal
+from workers.gateway import citizens
 from workers.gateway.deps import AppConfig, Reader, Rules, TemporalClient, Writer
 from workers.gateway.errors import ApiError, error_responses
 from workers.gateway.listing import CaseFilter, build_query
@@ -217,6 +218,19 @@ async def start_case(
         entry=body.entry,
     )
     opened = _check_start(start, rules)
+    if body.citizen_ref is not None and body.phase is PhaseName.PSYKOLOGBEHANDLING:
+        # Before anything starts: a second FK-2.b course of the citizen is refused here,
+        # whatever case id it comes under (workers/gateway/citizens.py).
+        await citizens.claim_for_case(
+            client,
+            config,
+            body.citizen_ref,
+            "psyk_referral",
+            case_workflow_id=workflow_id_for(str(municipality.code), body.case_id),
+            municipality=municipality.id,
+            target_group=opened.target_group,
+            on=body.opened_on,
+        )
     # The target group as the case records it (its code), so a repeat that names it by
     # an alias, or leaves the phase's default out, is the same opening.
     start = start.model_copy(update={"target_group": opened.target_group})

@@ -11,12 +11,14 @@ still busy after the caller's retry budget answers 503, and asking again is safe
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
+from activities.citizen_limit_models import check_citizen_ref
 from activities.enrolment_activity import enrol_in_trial
 from activities.enrolment_models import (
     EnrolInTrialInput,
@@ -27,6 +29,7 @@ from activities.enrolment_models import (
 from domain.case.identifiers import check_reference
 from domain.case.model import PhaseName
 from workers.gateway.cases import _handle, _refused, _rpc_error, _snapshot, _workflow_id
+from workers.gateway.citizens import claim_for_case
 from workers.gateway.deps import AppConfig, Rules, TemporalClient, Writer
 from workers.gateway.errors import ApiError, error_responses
 from workers.gateway.models import EventAccepted
@@ -43,6 +46,12 @@ class EnrolRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event_id: str = Field(description="Id of the admission event reported to the case.")
+    citizen_ref: Annotated[str, AfterValidator(check_citizen_ref)] | None = Field(
+        default=None,
+        description="The citizen's reference (POST /v1/citizens/reference): the trial's "
+        "places are counted in citizens, so a citizen holding one under another case is "
+        "refused (409) before a seat is asked for.",
+    )
 
 
 class Enrolled(BaseModel):
@@ -89,6 +98,14 @@ async def enrol(
         clock = await handle.query(CaseWorkflow.clock)
         now = await virtual_now(client, workflow_id) if clock.simulated else datetime.now(UTC)
         today = clock.today(now)
+        place: dict[str, Any] = {
+            "case_workflow_id": workflow_id,
+            "municipality": case.municipality,
+            "target_group": case.target_group,
+            "on": today,
+        }
+        if body.citizen_ref is not None:
+            await claim_for_case(client, config, body.citizen_ref, "microloan", **place)
         answer = await enrol_in_trial(
             client,
             EnrolInTrialInput(
@@ -100,6 +117,11 @@ async def enrol(
             ),
             task_queue=config.task_queue,
         )
+        if body.citizen_ref is not None and not answer.admitted:
+            # No seat, so no place held: the citizen's next case may ask again.
+            await claim_for_case(
+                client, config, body.citizen_ref, "microloan", **place, action="release"
+            )
         event = admission_event(answer, event_id=body.event_id, on=today)
         result = await handle.execute_update(
             CaseWorkflow.report_event, ReportEventInput(event=event)

@@ -26,6 +26,7 @@ from pydantic import (
     field_validator,
 )
 
+from activities.citizen_limit_models import check_citizen_ref
 from domain.case.events import (
     LATEST_DAY,
     check_fact_value,
@@ -163,6 +164,11 @@ class StartCaseRequest(BaseModel):
         default=None,
         description="Dev stack only: run the case on a simulated legal calendar that starts "
         "on this day (usually `opened_on`), so it can be fast-forwarded.",
+    )
+    citizen_ref: Annotated[str, AfterValidator(check_citizen_ref)] | None = Field(
+        default=None,
+        description="The citizen's reference from POST /v1/citizens/reference: a "
+        "psykologbehandling case then claims the citizen's one FK-2.b course.",
     )
 
     @field_validator("case_id")

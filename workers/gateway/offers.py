@@ -9,11 +9,12 @@ client's own municipalities only.
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from activities.citizen_limit_models import check_citizen_ref
 from domain.offers import (
     Citizen,
     Company,
@@ -23,9 +24,11 @@ from domain.offers import (
     may_subsidise,
     may_upskill,
 )
+from domain.offers.citizen_limits import upskilling_weeks_held
 from domain.rulebook import Rulebook
 from workers.auth import Principal
-from workers.gateway.deps import Reader, Rules
+from workers.gateway.citizens import held_claims
+from workers.gateway.deps import Reader, Rules, TemporalClient
 from workers.gateway.errors import ApiError, error_responses
 
 router = APIRouter(prefix="/v1/offers", tags=["offers"])
@@ -54,6 +57,15 @@ class UpskillingQuestion(_Question):
     under_30: bool = False
     under_30_unqualified: bool = False
     competence_giving: bool = False
+    citizen_ref: Annotated[str, AfterValidator(check_citizen_ref)] | None = Field(
+        default=None,
+        description="With the citizen's reference the weeks already used are the ones the "
+        "citizen's limit registry holds for the spell (`weeks_used_in_window` is then "
+        "ignored); grant them with POST /v1/citizens/limits/claim.",
+    )
+    unemployment_start: datetime.date | None = Field(
+        default=None, description="With `citizen_ref`: first day of the unemployment spell."
+    )
 
 
 def _municipality(rules: Rulebook, who: Principal, name: str) -> str:
@@ -94,15 +106,23 @@ async def subsidy(body: SubsidyQuestion, who: Reader, rules: Rules) -> OfferAnsw
     summary="May these guidance/upskilling weeks be granted? (6 in 26, § 37, FK-1.f)",
     responses=error_responses(401, 403, 422),
 )
-async def upskilling(body: UpskillingQuestion, who: Reader, rules: Rules) -> OfferAnswer:
+async def upskilling(
+    body: UpskillingQuestion, who: Reader, rules: Rules, client: TemporalClient
+) -> OfferAnswer:
     municipality = _municipality(rules, who, body.municipality)
+    used = body.weeks_used_in_window
+    if body.citizen_ref is not None:
+        start = body.unemployment_start or body.date - datetime.timedelta(
+            weeks=body.citizen.weeks_unemployed
+        )
+        used = upskilling_weeks_held(await held_claims(client, body.citizen_ref), start)
     return may_upskill(
         rules,
         body.citizen,
         body.date,
         municipality,
         weeks_requested=body.weeks_requested,
-        weeks_used_in_window=body.weeks_used_in_window,
+        weeks_used_in_window=used,
         under_30=body.under_30,
         under_30_unqualified=body.under_30_unqualified,
         competence_giving=body.competence_giving,
