@@ -400,3 +400,93 @@ def test_simulate_refuses_an_opening_the_law_refuses(tmp_path: Path) -> None:
     assert plain.exit_code == cli_simulate.OPENING_REFUSED
     assert "cannot be opened" in plain.output
     assert "Traceback" not in plain.output + as_json.output
+
+
+# --- found by hand on the merged gateway (verify16) ------------------------------------
+
+
+async def test_a_fact_beyond_its_bound_is_refused_with_a_bound_that_reads(gateway: Gateway) -> None:
+    # The 13-digit bound is CPR-shaped: printed bare, the mask turned it into "[masked]000".
+    async with gateway.http() as http:
+        answer = await http.post(
+            "/v1/cases",
+            json=start_body(
+                new_case_id(), facts={"assessment.health_information_sufficient": 10**13}
+            ),
+        )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"] == "facts"
+    assert "[masked]" not in answer.json()["reason"]
+    assert "1,000,000,000,000" in answer.json()["reason"]
+
+
+async def test_refusals_of_explain_and_offers_use_the_documented_codes(gateway: Gateway) -> None:
+    query = {"municipality": "atlantis", "target_group": "2.5", "date": "2019-01-01"}
+    async with gateway.http() as http:
+        place = await http.get("/v1/rules/explain", params=query)
+        group = await http.get("/v1/rules/explain", params=query | {"municipality": "thisted"})
+        early = await http.get(
+            "/v1/rules/explain", params=query | {"municipality": "thisted", "date": "0001-01-01"}
+        )
+        offer = await http.post(
+            "/v1/offers/subsidy",
+            json={
+                "municipality": "atlantis",
+                "date": "2019-01-01",
+                "citizen": {"target_group": "2.5"},
+                "kind": "jobrotation",
+            },
+        )
+    for answer, field in ((place, "municipality"), (offer, "municipality")):
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"] == "invalid_request"
+        assert answer.json()["field"] == field
+    assert group.status_code == 200, group.text
+    assert early.status_code == 422, early.text
+    assert early.json() == {
+        "error": "not_covered",
+        "field": "date",
+        "reason": "the date is outside the rulebook's coverage",
+    }
+
+
+def test_every_error_code_the_gateway_answers_is_in_the_readmes_error_model() -> None:
+    # One error model: a client branches on `error`, so a code only the source knows is a
+    # code no client handles.
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    used: set[str] = set()
+    for module in (root / "workers" / "gateway").glob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        used |= set(re.findall(r'ApiError\(\s*\d{3},\s*"([a-z_]+)"', text))
+        used |= set(re.findall(r'error="([a-z_]+)"', text))
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| Status | When | `error` |", 1)[1].split("\n\n", 1)[0]
+    documented = set(re.findall(r"`([a-z_]+)`", table))
+    assert used, "the scan found the gateway's codes"
+    assert used - documented == set(), (
+        f"codes missing from README's error table: {used - documented}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "field"),
+    [
+        ("{case_id: SIM-X-1, municipality: thisted, opened_on: 9999-12-31}", "opened_on"),
+        (
+            "{case_id: SIM-X-1, municipality: thisted, opened_on: 2019-03-04, phase: closed}",
+            "phase",
+        ),
+        ("{case_id: SIM-X-1, municipality: atlantis, opened_on: 2019-03-04}", "municipality"),
+    ],
+)
+def test_simulate_names_the_field_of_a_refused_opening(
+    tmp_path: Path, case: str, field: str
+) -> None:
+    # These were all answered as `entry` (OverflowError, LookupError, UnknownMunicipality).
+    scenario = tmp_path / "refused.yaml"
+    scenario.write_text(f"name: refused\ncase: {case}\nevents: []\n", encoding="utf-8")
+    answer = CliRunner().invoke(cli.app, ["simulate", "case", str(scenario), "--json"])
+    assert answer.exit_code == cli_simulate.OPENING_REFUSED, answer.output
+    assert json.loads(answer.stdout)["refusal"]["field"] == field
