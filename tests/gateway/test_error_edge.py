@@ -8,6 +8,7 @@ never comes back in the answer.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -453,8 +454,6 @@ async def test_refusals_of_explain_and_offers_use_the_documented_codes(gateway: 
 def test_every_error_code_the_gateway_answers_is_in_the_readmes_error_model() -> None:
     # One error model: a client branches on `error`, so a code only the source knows is a
     # code no client handles.
-    import re
-
     root = Path(__file__).resolve().parents[2]
     used: set[str] = set()
     for module in (root / "workers" / "gateway").glob("*.py"):

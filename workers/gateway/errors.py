@@ -16,7 +16,7 @@ The mapping of failures to statuses lives here, for every route at once:
 | a date the rulebook does not cover | 422 `not_covered` |
 | text that is not valid Unicode, a number out of range | 422 `invalid_request` |
 | codec payloads that do not decode | 422 `undecodable` (in the codec) |
-| `advance` or an enrolment the case cannot take | 409 `not_simulated`, `not_advanced`, `wrong_phase` |
+| an advance or enrolment the case cannot take | 409 `not_simulated`/`not_advanced`/`wrong_phase` |
 | Temporal busy, unreachable, slow (RPC unavailable, deadline, update timeout) | 503 |
 | anything else | 500 `internal_error`, in the same shape, nothing of the request in it |
 """
