@@ -170,8 +170,7 @@ def _allowed_methods(app: FastAPI, path: str) -> list[str]:
         pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
         if re.fullmatch(pattern, path):
             methods |= {method.upper() for method in operations}
-    if "GET" in methods:
-        methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
+    # No HEAD: FastAPI's routes answer HEAD 405 (unlike Starlette's), so Allow must not offer it.
     return sorted(methods)
 
 
