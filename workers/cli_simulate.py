@@ -14,10 +14,11 @@ from rich.table import Table
 
 from domain.case import engine
 from domain.case.engine import EventRefused
-from domain.case.model import TimelineEntry
+from domain.case.events import LATEST_DAY
+from domain.case.model import PhaseName, TimelineEntry
 from domain.case.scenario import Scenario, ScenarioResult, load_scenario, rules_for, run_scenario
 from domain.rulebook import Rulebook, RulebookError, citation_text, load_rulebook
-from domain.rulebook.errors import RuleNotInForce
+from domain.rulebook.errors import RuleNotInForce, UnknownMunicipality, UnknownTargetGroup
 from workers.cli_output import console as make_console
 
 OPENING_REFUSED = 3
@@ -63,12 +64,25 @@ def opening_refusal(scenario: Scenario, rulebook: Rulebook) -> tuple[str, str] |
     The case is opened on a scratch copy first, as the gateway does before it starts a
     workflow, so a refusal is an answer and not a traceback.
     """
+    start = scenario.case
+    # The gateway's edge checks, so the refusal names the field at fault and not `entry`.
+    if start.phase is PhaseName.CLOSED:
+        return "phase", "a case cannot be opened in this phase"
+    first = min(regime.valid_from for regime in rulebook.law.regimes)
+    if not first <= start.opened_on <= LATEST_DAY:
+        return "opened_on", (
+            f"is outside the rulebook's coverage ({first.isoformat()} to {LATEST_DAY.isoformat()})"
+        )
     try:
-        engine.open_case(scenario.case, rules_for(scenario, rulebook))
+        engine.open_case(start, rules_for(scenario, rulebook))
     except EventRefused as refused:
         return refused.field, refused.reason
     except RuleNotInForce:
         return "opened_on", "the opening day is outside the rulebook's coverage"
+    except UnknownMunicipality:
+        return "municipality", "unknown municipality"
+    except UnknownTargetGroup:
+        return "target_group", "unknown target group"
     except (LookupError, TypeError, ValueError, OverflowError) as error:
         # Phase entry data the phase could not use; the type, never the value.
         return "entry", f"phase entry data not usable ({type(error).__name__})"

@@ -108,7 +108,8 @@ def check_fact_value(value: FactValue, field: str) -> FactValue:
         raise ValueError(f"{field} must be a finite number")
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if number and abs(value) > MAX_FACT_NUMBER:  # type: ignore[arg-type]
-        raise ValueError(f"{field} must be between -{MAX_FACT_NUMBER} and {MAX_FACT_NUMBER}")
+        # Grouped digits: a bare 13-digit bound is CPR-shaped and would reach the client masked.
+        raise ValueError(f"{field} must be between -{MAX_FACT_NUMBER:,} and {MAX_FACT_NUMBER:,}")
     if isinstance(value, date):
         try:
             _on_calendar(value)

@@ -143,8 +143,8 @@ class Statuses:
 
     def record(self, answer: httpx.Response) -> None:
         key = str(answer.status_code)
-        if answer.status_code == 503 and "retry-after" in answer.headers:
-            key = "503+Retry-After"
+        if answer.status_code in {202, 503} and "retry-after" in answer.headers:
+            key = f"{answer.status_code}+Retry-After"
         self.counts[key] += 1
 
     @property
@@ -157,7 +157,8 @@ async def post_until_answered(
 ) -> httpx.Response:
     """Post; on 503 with Retry-After wait as told and send the same body again, and the
     same on a dropped connection (an idle keep-alive connection the server closed as we
-    reused it): the body carries its own id, so resending is safe."""
+    reused it), and on a start's 202 (accepted, not ready yet: the documented answer is to
+    repeat the request): the body carries its own id, so resending is safe."""
     while True:
         try:
             answer = await http.post(path, json=body)
@@ -166,7 +167,7 @@ async def post_until_answered(
             await asyncio.sleep(0.05)
             continue
         statuses.record(answer)
-        if answer.status_code == 503 and "retry-after" in answer.headers:
+        if answer.status_code in {202, 503} and "retry-after" in answer.headers:
             await asyncio.sleep(min(float(answer.headers["retry-after"]), RETRY_AFTER_CAP))
             continue
         return answer

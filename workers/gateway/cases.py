@@ -280,6 +280,14 @@ async def start_case(
         return await _still_starting(client, workflow_id, municipality.id, body.case_id)
     except RPCError as error:
         await _settle(operation)
+        if error.status == RPCStatusCode.NOT_FOUND:
+            # An opening creates its case, so "not found" here is never "no such case": the
+            # server lost the update in flight (a workflow task that timed out under load)
+            # and did not retry it. Repeating the opening is safe.
+            log.warning("open update lost in flight", workflow_id=workflow_id)
+            raise ApiError(
+                503, "unavailable", "the case is being opened; repeat the request"
+            ) from None
         raise _rpc_error(error) from None
     if not answer.checked:
         started = await operation.workflow_handle()

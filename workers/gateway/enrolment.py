@@ -84,7 +84,7 @@ async def enrol(
     try:
         check_reference(body.event_id, "event_id")
     except ValueError as error:
-        raise ApiError(422, "invalid", str(error), field="event_id") from None
+        raise ApiError(422, "invalid_request", str(error), field="event_id") from None
     workflow_id = _workflow_id(rules, who, municipality, case_id)
     case = await _snapshot(client, workflow_id)
     if case.phase is not PhaseName.MIKROLAAN_SCREENING:

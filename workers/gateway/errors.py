@@ -15,6 +15,8 @@ The mapping of failures to statuses lives here, for every route at once:
 | bad JSON, a missing/unknown/invalid field | 422 `malformed_json` / `invalid_request` |
 | a date the rulebook does not cover | 422 `not_covered` |
 | text that is not valid Unicode, a number out of range | 422 `invalid_request` |
+| codec payloads that do not decode | 422 `undecodable` (in the codec) |
+| an advance or enrolment the case cannot take | 409 `not_simulated`/`not_advanced`/`wrong_phase` |
 | Temporal busy, unreachable, slow (RPC unavailable, deadline, update timeout) | 503 |
 | anything else | 500 `internal_error`, in the same shape, nothing of the request in it |
 """
@@ -168,8 +170,7 @@ def _allowed_methods(app: FastAPI, path: str) -> list[str]:
         pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
         if re.fullmatch(pattern, path):
             methods |= {method.upper() for method in operations}
-    if "GET" in methods:
-        methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
+    # No HEAD: FastAPI's routes answer HEAD 405 (unlike Starlette's), so Allow must not offer it.
     return sorted(methods)
 
 
@@ -201,7 +202,7 @@ def _rule_field(request: Request) -> str | None:
     path = getattr(route, "path", "")
     if path == "/v1/cases":
         return "opened_on"
-    if path.startswith("/v1/offers/"):
+    if path.startswith("/v1/offers/") or path == "/v1/rules/explain":
         return "date"
     return None
 

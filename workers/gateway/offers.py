@@ -72,7 +72,9 @@ def _municipality(rules: Rulebook, who: Principal, name: str) -> str:
     try:
         found = rules.municipality(name)
     except LookupError:
-        raise ApiError(422, "invalid", "unknown municipality", field="municipality") from None
+        raise ApiError(
+            422, "invalid_request", "unknown municipality", field="municipality"
+        ) from None
     if not who.may_see(found.id):
         raise ApiError(403, "forbidden", "this client does not serve that municipality")
     return found.id

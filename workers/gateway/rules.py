@@ -44,7 +44,9 @@ async def explain_rules(  # noqa: PLR0917 - FastAPI maps each query parameter
     try:
         found = rules.municipality(municipality)
     except LookupError:
-        raise ApiError(422, "invalid", "unknown municipality", field="municipality") from None
+        raise ApiError(
+            422, "invalid_request", "unknown municipality", field="municipality"
+        ) from None
     if not who.may_see(found.id):
         raise ApiError(403, "forbidden", "this client does not serve that municipality")
     try:
@@ -60,4 +62,4 @@ async def explain_rules(  # noqa: PLR0917 - FastAPI maps each query parameter
             all_rules=all_rules,
         )
     except ExplainRefused as refused:
-        raise ApiError(422, "invalid", refused.reason, field=refused.field) from None
+        raise ApiError(422, "invalid_request", refused.reason, field=refused.field) from None
