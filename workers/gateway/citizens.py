@@ -91,7 +91,7 @@ async def reference(
 ) -> CitizenReference:
     digits = normal_cpr(body.cpr)
     if digits is None:
-        raise ApiError(422, "invalid", "not a CPR number (DDMMYY-SSSS)", field="cpr")
+        raise ApiError(422, "invalid_request", "not a CPR number (DDMMYY-SSSS)", field="cpr")
     return CitizenReference(citizen_ref=citizen_reference(_key(request, config), digits))
 
 
@@ -163,13 +163,17 @@ def _scope(rules: Rulebook, who: Principal, municipality: str, group: str) -> tu
     try:
         found = rules.municipality(municipality).id
     except LookupError:
-        raise ApiError(422, "invalid", "unknown municipality", field="municipality") from None
+        raise ApiError(
+            422, "invalid_request", "unknown municipality", field="municipality"
+        ) from None
     if not who.may_see(found):
         raise ApiError(403, "forbidden", "this client does not serve that municipality")
     try:
         code = rules.target_group(group).code
     except LookupError:
-        raise ApiError(422, "invalid", "unknown target group", field="target_group") from None
+        raise ApiError(
+            422, "invalid_request", "unknown target group", field="target_group"
+        ) from None
     return found, code
 
 
@@ -180,7 +184,9 @@ async def ask(
     try:
         return await claim_limit(client, citizen_ref, limit, config.task_queue)
     except WorkflowUpdateFailedError:
-        raise ApiError(422, "invalid", "the limit registry refused the claim's input") from None
+        raise ApiError(
+            422, "invalid_request", "the limit registry refused the claim's input"
+        ) from None
     except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError):
         raise ApiError(503, "unavailable", "the limit registry did not answer; retry") from None
 
