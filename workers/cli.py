@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from workers import cli_case, cli_demo, cli_reports, cli_rules, cli_simulate
+from workers import cli_case, cli_demo, cli_reports, cli_rules, cli_simulate, cli_whatif
 from workers.config import (
     CaseflowConfig,
     ConfigError,
@@ -35,6 +35,7 @@ app.add_typer(cli_simulate.app, name="simulate")
 app.add_typer(cli_reports.app, name="report")
 app.add_typer(cli_demo.app, name="demo")
 app.add_typer(cli_case.app, name="case")
+app.command("whatif")(cli_whatif.whatif)
 
 
 # Exit codes: 2 = bad configuration (like a usage error), 1 = the stack failed at run time.

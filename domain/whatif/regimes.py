@@ -1,0 +1,74 @@
+"""Regimes a cohort can be run under: which rulebook, and which what-if reform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from domain.rulebook import Rulebook, RulebookError, load_rulebook
+from domain.rulebook.loader import content_hash
+
+__all__ = ["Regime", "RegimeError", "resolve_regime"]
+
+KINDS = "standard, trials, known-on:DATE, reform:ID, dir:PATH"
+
+
+class RegimeError(ValueError):
+    """A regime that cannot be run, with the reason."""
+
+
+@dataclass(frozen=True)
+class Regime:
+    label: str
+    rulebook: Rulebook
+    reform: str | None = None
+
+
+def _without_trials(rulebook: Rulebook) -> Rulebook:
+    """The same law with no trial granted: standard law only (reforms stay selectable)."""
+    law = rulebook.law.model_copy(update={"trials": {}})
+    return Rulebook(law, content_hash(law))
+
+
+_STANDARD: dict[str, Rulebook] = {}
+
+
+def resolve_regime(spec: str, base: Rulebook | None = None) -> Regime:
+    """`standard`, `trials`, `known-on:2019-06-30`, `reform:KL2023_HYPOTHETICAL`, `dir:PATH`."""
+    rules = base if base is not None else load_rulebook()
+    kind, _, arg = spec.partition(":")
+    if kind == "trials" and not arg:
+        return Regime(spec, rules)
+    if kind == "standard" and not arg:
+        hit = _STANDARD.get(rules.content_hash)
+        if hit is None:
+            hit = _STANDARD[rules.content_hash] = _without_trials(rules)
+        return Regime(spec, hit)
+    if kind == "reform" and arg:
+        if arg not in rules.reform_ids():
+            raise RegimeError(
+                f"regime {spec!r}: unknown reform (known: {', '.join(rules.reform_ids())})"
+            )
+        # A reform is proposed law for after the trials: it amends standard law only.
+        return Regime(spec, resolve_regime("standard", rules).rulebook, reform=arg)
+    if kind == "known-on" and arg:
+        try:
+            day = date.fromisoformat(arg)
+        except ValueError:
+            raise RegimeError(f"regime {spec!r}: DATE must be YYYY-MM-DD") from None
+        as_known_on = getattr(rules, "as_known_on", None)
+        if as_known_on is None:
+            raise RegimeError(
+                f"regime {spec!r}: this rulebook records no decision dates yet, so the law "
+                "as known on a day cannot be told apart from the law as it stands"
+            )
+        return Regime(spec, as_known_on(day))
+    if kind == "dir" and arg:
+        try:
+            return Regime(spec, load_rulebook(Path(arg)))
+        except RulebookError as error:
+            raise RegimeError(f"regime {spec!r}: {error}") from None
+        except OSError as error:
+            raise RegimeError(f"regime {spec!r}: cannot read ({type(error).__name__})") from None
+    raise RegimeError(f"unknown regime {spec!r} (expected one of: {KINDS})")

@@ -1,0 +1,26 @@
+"""Run a slice of a cohort under every regime and count it (what one worker process does)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.whatif.cohort import Cohort
+from domain.whatif.regimes import Regime
+from domain.whatif.simulate import run_case
+from domain.whatif.tally import Tally, tally_case
+
+__all__ = ["tally_range"]
+
+
+def tally_range(
+    cohort: Cohort, regimes: list[Regime], start: int, stop: int, price_date: date | None
+) -> dict[str, Tally]:
+    """Cases `start` to `stop - 1`, each run and counted under each regime, then dropped."""
+    behaviour = cohort.effective_behaviour()
+    tallies = {regime.label: Tally() for regime in regimes}
+    for index in range(start, stop):
+        case = cohort.case(index)
+        for regime in regimes:
+            run = run_case(case, regime, behaviour, cohort.seed, cohort.horizon_years)
+            tally_case(tallies[regime.label], run, price_date)
+    return tallies
