@@ -92,7 +92,7 @@ class _Generated:
         self.seed = seed
         self.horizon = horizon_of(case.opened_on, years)
         self.answered: set[str] = set()
-        self.planned: list[tuple[date, int, CaseEvent, tuple[CaseEvent, ...]]] = []
+        self.planned: list[tuple[date, tuple[int, str], CaseEvent, tuple[CaseEvent, ...]]] = []
         self.seq = 0
         self.events_refused: list[str] = []
 
@@ -111,8 +111,12 @@ class _Generated:
         event: CaseEvent = cls(event_id=f"w{self.seq:04d}", effective_date=on, **data)
         return event
 
-    def _plan(self, on: date, event: CaseEvent, *fallbacks: CaseEvent) -> None:
-        self.planned.append((on, len(self.planned), event, fallbacks))
+    def _plan(self, on: date, tag: str, event: CaseEvent, *fallbacks: CaseEvent) -> None:
+        """Events on one day happen in an order of their own (decisions last, then by the
+        duty they answer), not in the order they were planned: the order must not depend
+        on which other duties a regime created."""
+        rank = 1 if isinstance(event, DecisionMade) else 0
+        self.planned.append((on, (rank, tag), event, fallbacks))
 
     def run(self) -> CaseRun:
         c = self.case
@@ -139,6 +143,9 @@ class _Generated:
         )
         try:
             rules = _rules(self.regime.rulebook, c.municipality)
+        except LookupError:
+            return CaseRun(None, None, self.horizon, refused="municipality: unknown municipality")
+        try:
             state = engine.open_case(start, rules)
         except EventRefused as refused:
             return CaseRun(None, None, self.horizon, refused=f"{refused.field}: {refused.reason}")
@@ -159,11 +166,14 @@ class _Generated:
         category = self.case.category or int(pick(rng, p["categories"]))
         screened_on = self.case.opened_on + timedelta(days=int(p["screened_after_days"]))
         if category == 1:
-            self._plan(screened_on, self._event(screened_on, type="screened", category=1))
+            self._plan(
+                screened_on, "screening", self._event(screened_on, type="screened", category=1)
+            )
         else:
             choice = str(pick(rng, p["documentation"]))
             self._plan(
                 screened_on,
+                "screening",
                 self._event(screened_on, type="screened", category=category, documentation=choice),
                 # Where the law allows no choice, the default documentation (LÆ285) is asked.
                 self._event(screened_on, type="screened", category=category),
@@ -176,7 +186,9 @@ class _Generated:
             if u < share:
                 day = rng.randint(previous * 7 + 1, week * 7)
                 on = max(self.case.opened_on + timedelta(days=day), screened_on + timedelta(days=1))
-                self._plan(on, self._event(on, type="decision_made", decision="recovered"))
+                self._plan(
+                    on, "~recovery", self._event(on, type="decision_made", decision="recovered")
+                )
                 break
             previous = week
 
@@ -236,7 +248,8 @@ class _Generated:
                     on = max(record.created_on, today) + timedelta(
                         days=_days(rng, cert["delay_days"])
                     )
-                    self._plan(on, self._event(on, type="certificate_received", certificate=name))
+                    event = self._event(on, type="certificate_received", certificate=name)
+                    self._plan(on, record.id, event)
                 return
             if what == "meeting":
                 meet = self.b["meetings"]
@@ -250,7 +263,8 @@ class _Generated:
                     if name == "rt_meeting":
                         table = self.b["phases"].get(phase.value, {}).get("rt_recommendation")
                         extra["recommendation"] = str(pick(rng, table)) if table else "other"
-                    self._plan(on, self._event(on, type="meeting_held", meeting=name, **extra))
+                    event = self._event(on, type="meeting_held", meeting=name, **extra)
+                    self._plan(on, record.id, event)
                 return
         if record.kind in (ObligationKind.DECISION, ObligationKind.REASSESSMENT):
             self._decide(state, record, rng)
@@ -273,6 +287,7 @@ class _Generated:
         fallback = "sdp_extended" if state.phase is SYGEDAGPENGE else "recovered"
         self._plan(
             on,
+            record.id,
             self._event(on, type="decision_made", decision=decision),
             self._event(on, type="decision_made", decision=fallback),
         )
