@@ -49,7 +49,7 @@ CaseId = Annotated[str, typer.Argument(help="The case system's reference (never 
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 
-def _call(
+def call_gateway(
     method: str,
     url: str,
     token: str | None,
@@ -82,6 +82,9 @@ def _call(
         )
         raise typer.Exit(EXIT_FAILURE)
     return payload
+
+
+_call = call_gateway
 
 
 @contextmanager

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from domain.case.model import ObligationKind, ObligationRecord, ObligationStatus, PhaseName
 from domain.rulebook import ResolutionContext, Rulebook, RulebookError
 from domain.whatif.simulate import CaseRun
 
-__all__ = ["Price", "Tally", "duty_label", "family", "price_of", "tally_case"]
+__all__ = ["Price", "Tally", "duty_label", "family", "price_of", "tally_case", "tally_records"]
 
 _NUMBER = re.compile(r"\.\d+(?=\.|$)")
 CERTIFICATE = ObligationKind.CERTIFICATE
@@ -121,8 +121,23 @@ def tally_case(tally: Tally, run: CaseRun, price_date: date | None) -> None:
         return
     state, rules = run.state, run.rules
     tally.events_refused.update(run.events_refused)
-    mun, group = state.municipality, state.target_group
-    for record in state.obligations.values():
+    tally_records(
+        tally, rules, state.municipality, state.target_group, state.obligations.values(), price_date
+    )
+    _phase_days(tally, state.phase_history, state.closed, state.today, run.horizon)
+
+
+def tally_records(  # noqa: PLR0917 - internal, two callers
+    tally: Tally,
+    rules: Rulebook,
+    municipality: str,
+    group: str,
+    records: Iterable[ObligationRecord],
+    price_date: date | None,
+) -> None:
+    """Count one case's obligation records and price its requested certificates."""
+    mun = municipality
+    for record in records:
         if record.status is WITHDRAWN:
             continue
         bucket = "exempted" if record.status is EXEMPTED else "required"
@@ -140,7 +155,6 @@ def tally_case(tally: Tally, run: CaseRun, price_date: date | None) -> None:
                 tally.unpriced[(cert, mun)] += 1
             else:
                 tally.cost_dkk[(cert, mun)] += price.value
-    _phase_days(tally, state.phase_history, state.closed, state.today, run.horizon)
 
 
 def _phase_days(
@@ -155,11 +169,3 @@ def _phase_days(
         until = history[i + 1][1] if i + 1 < len(history) else end_of_story
         tally.phase_days[phase.value] += max((until - since).days, 0)
         tally.phase_cases[phase.value] += 1
-
-
-def as_plain(tally: Tally) -> dict[str, Any]:
-    """For pickling across processes cheaply and for JSON."""
-    return {
-        "cases": tally.cases,
-        "closed": tally.closed,
-    }

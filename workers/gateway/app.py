@@ -20,7 +20,7 @@ from temporalio.runtime import Runtime
 from domain.rulebook import Rulebook, load_rulebook
 from workers.auth import NoTokens, TokenFileStore, TokenVerifier
 from workers.config import CaseflowConfig
-from workers.gateway import cases, codec_endpoint, enrolment, health, offers
+from workers.gateway import cases, codec_endpoint, enrolment, health, offers, reports
 from workers.gateway.errors import (
     MAX_CODEC_BODY,
     MAX_EVENT_BODY,
@@ -38,7 +38,7 @@ log = get_logger(__name__)
 
 def api_routers() -> list[APIRouter]:
     """The gateway's API routers; each reads the client/config through `deps`."""
-    return [cases.router, enrolment.router, offers.router, codec_endpoint.router]
+    return [cases.router, enrolment.router, offers.router, codec_endpoint.router, reports.router]
 
 
 def _body_limit(path: str) -> int | None:
