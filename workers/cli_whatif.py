@@ -21,7 +21,7 @@ from rich.table import Table
 from domain.rulebook import RulebookError, load_rulebook
 from domain.whatif.cohort import CohortError
 from domain.whatif.counts import parse_counts, price_counts
-from domain.whatif.regimes import RegimeError
+from domain.whatif.regimes import RegimeError, reform_keys
 from domain.whatif.render import charts, to_csv, to_html
 from domain.whatif.report import build_report
 from workers.whatif_pool import load_cohort, run_cohort
@@ -99,7 +99,7 @@ def whatif(  # noqa: PLR0917 - one CLI command, its options
         raise _fail(err, str(error)) from None
     except RulebookError as error:
         raise _fail(err, f"rulebook: {error}") from None
-    report = build_report(loaded.name, tallies, price_date)
+    report = build_report(loaded.name, tallies, price_date, reform_keys(specs))
     if html is not None:
         html.write_text(to_html(report), encoding="utf-8")
         err.print(f"wrote {html}")
@@ -194,3 +194,11 @@ def _print(report: dict[str, Any]) -> None:
             phase, *(str(regimes[n]["phases"].get(phase, {}).get("mean_days", "-")) for n in names)
         )
     out.print(phases)
+    for name in names:
+        keys = regimes[name].get("reform_keys")
+        if keys:
+            unread = [k for k, v in keys.items() if v != "read by the core"]
+            out.print(
+                f"{name}: {len(keys) - len(unread)} of {len(keys)} reform keys read by the core"
+                + (f"; not modelled here: {', '.join(unread)}" if unread else "")
+            )

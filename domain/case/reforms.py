@@ -14,9 +14,11 @@ from domain.case.model import PhaseName
 from domain.case.phase import EventRefused
 from domain.rulebook import ResolutionContext, Rulebook, RulebookError
 
-__all__ = ["refuse_if_abolished"]
+__all__ = ["READ_BY_ENGINE", "refuse_if_abolished"]
 
 PHASES_RULE = "trajectory.phases"
+READ_BY_ENGINE = frozenset({PHASES_RULE})
+"""Reform keys the engine itself reads (the phases read theirs through the rule view)."""
 
 
 def refuse_if_abolished(

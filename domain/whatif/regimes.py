@@ -9,7 +9,7 @@ from pathlib import Path
 from domain.rulebook import Rulebook, RulebookError, load_rulebook
 from domain.rulebook.loader import content_hash
 
-__all__ = ["Regime", "RegimeError", "resolve_regime"]
+__all__ = ["Regime", "RegimeError", "reform_keys", "resolve_regime"]
 
 KINDS = "standard, trials, known-on:DATE, reform:ID, dir:PATH"
 
@@ -23,6 +23,18 @@ class Regime:
     label: str
     rulebook: Rulebook
     reform: str | None = None
+
+    def reform_keys(self) -> list[str]:
+        """The rules the regime's reform overrides (none without a reform)."""
+        if self.reform is None:
+            return []
+        return sorted(self.rulebook.law.reforms[self.reform].overrides)
+
+
+def reform_keys(specs: list[str]) -> dict[str, list[str]]:
+    """Regime label -> its reform's keys, for the reform regimes among `specs`."""
+    found = {spec: resolve_regime(spec) for spec in specs}
+    return {label: r.reform_keys() for label, r in found.items() if r.reform is not None}
 
 
 def _without_trials(rulebook: Rulebook) -> Rulebook:

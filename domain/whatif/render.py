@@ -126,6 +126,9 @@ def to_html(report: dict[str, Any]) -> str:
         [p["certificate"], p["since"], _dkk(p["dkk"]), "; ".join(p["citations"]), p["reason"]]
         for p in report["prices"].values()
     ]
+    reform_rows = [
+        [n, key, status] for n in names for key, status in regimes[n].get("reform_keys", {}).items()
+    ]
     svgs = "\n".join(f'<figure id="chart-{k}">{v}</figure>' for k, v in charts(report).items())
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -154,6 +157,8 @@ as unknown (the count of unpriced certificates), never as 0.</p>
     }
 <h2>Charts</h2>
 {svgs}
+<h2>Reform keys</h2>
+{_table(["regime", "key", "in this run"], reform_rows) if reform_rows else "<p>No reform.</p>"}
 <h2>Prices used</h2>
 {_table(["certificate", "since", "DKK", "citation", "reason"], price_rows)}
 </body></html>

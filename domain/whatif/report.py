@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from domain.case.reforms import READ_BY_ENGINE
 from domain.whatif.tally import Tally
 
 __all__ = ["build_report"]
@@ -125,12 +126,25 @@ def _difference(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _reform_keys(t: Tally, overrides: list[str]) -> dict[str, str]:
+    """Each of a reform's keys: read by the core in this run, or not modelled by it."""
+    read = t.rules_asked | READ_BY_ENGINE
+    return {
+        key: "read by the core" if key in read else "not read by the core in this cohort"
+        for key in sorted(overrides)
+    }
+
+
 def build_report(
     cohort_name: str,
     tallies: dict[str, Tally],
     price_date: str | None,
+    reform_keys: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
+    """`reform_keys`: regime label -> the keys its reform overrides (reform regimes only)."""
     regimes = {label: _regime(t) for label, t in tallies.items()}
+    for label, keys in (reform_keys or {}).items():
+        regimes[label]["reform_keys"] = _reform_keys(tallies[label], keys)
     labels = list(regimes)
     base = labels[0]
     prices: dict[str, Any] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain.case.rules_view import rules_asked
 from domain.whatif.cohort import Cohort
 from domain.whatif.regimes import Regime
 from domain.whatif.simulate import run_case
@@ -23,4 +24,7 @@ def tally_range(
         for regime in regimes:
             run = run_case(case, regime, behaviour, cohort.seed, cohort.horizon_years)
             tally_case(tallies[regime.label], run, price_date)
+    for regime in regimes:
+        if regime.reform is not None:
+            tallies[regime.label].rules_asked |= rules_asked(regime.reform)
     return tallies

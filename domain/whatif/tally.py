@@ -91,6 +91,8 @@ class Tally:
     """(certificate, price window start) -> the price used, with its citation."""
     phase_days: Counter[str] = field(default_factory=Counter)
     phase_cases: Counter[str] = field(default_factory=Counter)
+    rules_asked: set[str] = field(default_factory=set)
+    """Rule ids the core asked under this regime's reform (see `reform_keys`)."""
 
     def add(self, other: Tally) -> None:
         self.cases += other.cases
@@ -111,6 +113,7 @@ class Tally:
             getattr(self, name).update(getattr(other, name))
         for key, price in other.prices.items():
             self.prices.setdefault(key, price)
+        self.rules_asked |= other.rules_asked
 
 
 def tally_case(tally: Tally, run: CaseRun, price_date: date | None) -> None:

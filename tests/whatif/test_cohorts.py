@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from domain.whatif.cohort import CohortError, cohort_from_rows, parse_cohort
-from domain.whatif.regimes import RegimeError, resolve_regime
+from domain.whatif.regimes import RegimeError, reform_keys, resolve_regime
 from domain.whatif.report import build_report
 from domain.whatif.run import tally_range
 from domain.whatif.tally import Tally
@@ -147,6 +147,13 @@ def test_kl2023_removes_what_it_abolishes() -> None:
     assert all("abolished under KL2023_HYPOTHETICAL" in reason for reason in reform.refused)
     assert reform.phase_cases["sygedagpenge"] == standard.phase_cases["sygedagpenge"] == 60
     assert reform.phase_days["sygedagpenge"] > standard.phase_days["sygedagpenge"]
+    # Follow-up cadence replaced by measured results [002:L246-252]: the first only.
+    followups = lambda t: sum(n for (f, _, b), n in t.families.items() if f == "sdp.followup")  # noqa: E731
+    assert followups(reform) <= 60 < followups(standard)
+    report = build_report("c", tallies, None, reform_keys(list(tallies)))
+    keys = report["regimes"]["reform:KL2023_HYPOTHETICAL"]["reform_keys"]
+    assert keys["trajectory.phases"] == keys["sdp.followup.cadence"] == "read by the core"
+    assert keys["las.sanctions.temporary_exemption"] == "not read by the core in this cohort"
 
 
 def test_one_and_two_processes_give_the_same_report() -> None:
