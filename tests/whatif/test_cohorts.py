@@ -147,8 +147,11 @@ def test_kl2023_removes_what_it_abolishes() -> None:
     assert all("abolished under KL2023_HYPOTHETICAL" in reason for reason in reform.refused)
     assert reform.phase_cases["sygedagpenge"] == standard.phase_cases["sygedagpenge"] == 60
     assert reform.phase_days["sygedagpenge"] > standard.phase_days["sygedagpenge"]
+
     # Follow-up cadence replaced by measured results [002:L246-252]: the first only.
-    followups = lambda t: sum(n for (f, _, b), n in t.families.items() if f == "sdp.followup")  # noqa: E731
+    def followups(t: Tally) -> int:
+        return sum(n for (f, _, _), n in t.families.items() if f == "sdp.followup")
+
     assert followups(reform) <= 60 < followups(standard)
     report = build_report("c", tallies, None, reform_keys(list(tallies)))
     keys = report["regimes"]["reform:KL2023_HYPOTHETICAL"]["reform_keys"]
