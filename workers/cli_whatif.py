@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
@@ -32,7 +33,7 @@ BAD_INPUT = 2
 
 
 def _fail(err: Console, message: str) -> typer.Exit:
-    err.print(f"[red]caseflow whatif: {message}[/red]", highlight=False)
+    err.print(f"[red]caseflow whatif: {escape(message)}[/red]", highlight=False, soft_wrap=True)
     return typer.Exit(BAD_INPUT)
 
 
