@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from domain.rulebook import citation_text
+
 app = typer.Typer(
     help="Cases through the gateway: start, event, show, timeline, list (advance on `up`).",
     no_args_is_help=True,
@@ -44,6 +46,9 @@ Token = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the API's JSON answer")]
+Provenance = Annotated[
+    bool, typer.Option("--provenance", help="Show each act's source line (seed references)")
+]
 Municipality = Annotated[str, typer.Argument(help="Municipality id, name or kommune code")]
 CaseId = Annotated[str, typer.Argument(help="The case system's reference (never a CPR number)")]
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -59,6 +64,20 @@ def call_gateway(
     params: dict[str, Any] | None = None,
     busy: str | None = None,
 ) -> Any:
+    return _request(method, url, token, path, body=body, params=params, busy=busy)[1]
+
+
+def _request(
+    method: str,
+    url: str,
+    token: str | None,
+    path: str,
+    *,
+    body: Any = None,
+    params: dict[str, Any] | None = None,
+    busy: str | None = None,
+) -> tuple[int, Any]:
+    """(status, JSON answer) of a successful call; an error answer exits with its reason."""
     if not token:
         errors.print("caseflow: no token: pass --token or set CASEFLOW_GATEWAY_TOKEN")
         raise typer.Exit(EXIT_FAILURE)
@@ -81,7 +100,7 @@ def call_gateway(
             markup=False,
         )
         raise typer.Exit(EXIT_FAILURE)
-    return payload
+    return answer.status_code, payload
 
 
 _call = call_gateway
@@ -120,7 +139,7 @@ def _print_json(payload: Any) -> None:
     console.print_json(json.dumps(payload))
 
 
-def _show_case(case: dict[str, Any], title: str) -> None:
+def _show_case(case: dict[str, Any], title: str, *, provenance: bool = False) -> None:
     console.print(
         f"[bold]{title}[/bold]  {case['municipality']}  phase [cyan]{case['phase']}[/cyan] "
         f"since {case['phase_started_on']}  today {case['today']}"
@@ -131,7 +150,8 @@ def _show_case(case: dict[str, Any], title: str) -> None:
         console.print("facts: " + ", ".join(f"{k}={v}" for k, v in case["facts"].items()))
     table = Table("due", "obligation", "regime", "citations", "why", title="Open obligations")
     for o in case["open_obligations"]:
-        table.add_row(o["due_on"], o["title"], o["regime"], "; ".join(o["citations"]), o["reason"])
+        cited = citation_text.readable(o["citations"], provenance=provenance)
+        table.add_row(o["due_on"], o["title"], o["regime"], cited, o["reason"])
     console.print(table)
     if case["overdue"]:
         late = Table("due", "obligation", "missed on", title="Overdue", style="red")
@@ -174,11 +194,20 @@ def start(
         body["target_group"] = target_group
     if simulated:
         body["legal_anchor"] = opened_on
-    started = _call("POST", url, token, "/v1/cases", body=body, busy="Starting the case…")
+    busy = "Starting the case…"
+    status, started = _request("POST", url, token, "/v1/cases", body=body, busy=busy)
     if as_json:
         _print_json(started)
         return
-    _show_case(started["case"], f"Started {started['workflow_id']}")
+    if status == 202:
+        # Accepted, not ready yet: the same command again waits for it (it is idempotent).
+        console.print(
+            f"Accepted {started['workflow_id']}; still starting. Run the same command again, "
+            f"or `caseflow case show {municipality} {case_id}` in a moment."
+        )
+        return
+    verb = "Started" if status == 201 else "Already open (same data)"
+    _show_case(started["case"], f"{verb} {started['workflow_id']}")
 
 
 @app.command()
@@ -230,13 +259,33 @@ def show(
     url: Url = DEFAULT_URL,
     token: Token = None,
     as_json: AsJson = False,
+    provenance: Provenance = False,
 ) -> None:
     """Show a case: phase, facts, open and overdue obligations with their legal basis."""
     case = _call("GET", url, token, f"/v1/cases/{municipality}/{case_id}", busy="Asking the case…")
     if as_json:
         _print_json(case)
         return
-    _show_case(case, case["case_id"])
+    _show_case(case, case["case_id"], provenance=provenance)
+
+
+@app.command("open")
+def open_page(
+    municipality: Municipality,
+    case_id: CaseId,
+    *,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+    as_json: AsJson = False,
+) -> None:
+    """Print a short-lived link to the case's page (its timeline drawn) for a browser."""
+    link = _call("POST", url, token, f"/v1/cases/{municipality}/{case_id}/page-link")
+    if as_json:
+        _print_json(link)
+        return
+    # Plain print: the whole URL on one line, never wrapped, so it can be clicked or copied.
+    print(link["url"])
+    errors.print("The link works for a few minutes and is a credential: do not share it.")
 
 
 @app.command()
@@ -247,6 +296,7 @@ def timeline(
     url: Url = DEFAULT_URL,
     token: Token = None,
     as_json: AsJson = False,
+    provenance: Provenance = False,
 ) -> None:
     """A case's timeline with citations and regimes (closed cases too)."""
     answer = _call(
@@ -261,9 +311,11 @@ def timeline(
         return
     table = Table("date", "kind", "summary", "regime", "citations", title=answer["workflow_id"])
     for e in answer["entries"]:
-        table.add_row(
-            e["date"], e["kind"], e["summary"], e["regime"] or "", "; ".join(e["citations"])
-        )
+        if provenance:
+            cited = "; ".join(f"{c['act']} {c['provenance']}".strip() for c in e["sources"])
+        else:
+            cited = "; ".join(e["citations"])
+        table.add_row(e["date"], e["kind"], e["summary"], e["regime"] or "", cited)
     console.print(table)
 
 

@@ -2,14 +2,15 @@
 
 `check` loads and validates the law directory (exit 1 with FILE: ENTRY: REASON on error).
 `explain` shows, for one municipality, target group and date, every rule that applies:
-value, regime, citation, reason and next change (a rich table, or JSON for scripts).
+value, regime, citation, reason and next change, with the law as known on a day
+(`--known-on`; a rich table, or JSON for scripts). `diff` lists what differs between two
+knowledge days or two rulebook directories, rule by rule with citations.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,16 +19,14 @@ from rich.console import Console
 from rich.table import Table
 
 from domain.rulebook import (
-    FactValue,
-    Resolution,
-    ResolutionContext,
     Rulebook,
     RulebookError,
-    UnknownMunicipality,
-    UnknownReform,
-    UnknownTargetGroup,
+    citation_text,
     load_rulebook,
 )
+from domain.rulebook.diff import diff_rulebooks
+from domain.rulebook.explain import ExplainRefused, parse_day, parse_fact, view_known_on
+from domain.rulebook.explain import explain as explain_rules
 from domain.rulebook.resolver import fmt_value
 
 app = typer.Typer(
@@ -76,43 +75,28 @@ def check(root: RootOption = None, parameters: ParamsOption = None) -> None:
     )
 
 
-def _parse_fact(rb: Rulebook, raw: str) -> tuple[str, FactValue]:
-    name, sep, text = raw.partition("=")
-    if not sep:
-        raise typer.BadParameter(f"--fact {raw!r}: expected name=value")
-    declared = {f.name: f.type for f in rb.law.facts}
-    kind = declared.get(name)
-    if kind is None:
-        raise typer.BadParameter(f"--fact {name!r} is not declared in facts.yaml")
-    if kind == "bool":
-        if text.lower() not in ("true", "false", "yes", "no", "1", "0"):
-            raise typer.BadParameter(f"--fact {name}: expected true or false")
-        return name, text.lower() in ("true", "yes", "1")
-    if kind == "int":
-        try:
-            return name, int(text)
-        except ValueError:
-            raise typer.BadParameter(f"--fact {name}: expected an integer") from None
-    if kind == "date":
-        try:
-            return name, date.fromisoformat(text)
-        except ValueError:
-            raise typer.BadParameter(f"--fact {name}: expected YYYY-MM-DD") from None
-    return name, text
+KnownOnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--known-on",
+        "-k",
+        help="Answer with the law as known on this day, YYYY-MM-DD (default: all decided law).",
+    ),
+]
 
 
-def _as_json(res: Resolution) -> dict[str, Any]:
-    return {
-        "rule_id": res.rule_id,
-        "value": res.value,
-        "applicable": res.applicable,
-        "unit": res.unit,
-        "regime": res.regime,
-        "citations": list(res.citations),
-        "reason": res.reason,
-        "since": res.since.isoformat() if res.since else None,
-        "next_change": res.next_change.isoformat() if res.next_change else None,
-    }
+def _refused(exc: ExplainRefused, option: str) -> typer.BadParameter:
+    return typer.BadParameter(f"{option}: {exc.reason}")
+
+
+_OPTION = {
+    "municipality": "--municipality",
+    "target_group": "--target-group",
+    "reform": "--reform",
+    "known_on": "--known-on",
+    "date": "--date",
+    "fact": "--fact",
+}
 
 
 @app.command()
@@ -128,80 +112,135 @@ def explain(  # noqa: PLR0917 - typer maps each option to a parameter
     reform: Annotated[
         str | None, typer.Option("--reform", help="What-if reform, e.g. KL2023_HYPOTHETICAL.")
     ] = None,
+    known_on: KnownOnOption = None,
     all_rules: Annotated[
         bool, typer.Option("--all", help="Also rules scoped to other target groups.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+    provenance: Annotated[
+        bool, typer.Option("--provenance", help="Show each act's source line (seed references).")
+    ] = False,
     root: RootOption = None,
     parameters: ParamsOption = None,
 ) -> None:
     """Every rule that applies to a case: value, regime, citation, reason, next change."""
     rb = _load(root, parameters)
     try:
-        day = date.fromisoformat(on)
-    except ValueError:
-        raise typer.BadParameter(f"--date {on!r}: expected YYYY-MM-DD") from None
-    try:
-        mun = rb.municipality(municipality)
-        group = rb.target_group(target_group)
-    except (UnknownMunicipality, UnknownTargetGroup) as exc:
-        raise typer.BadParameter(str(exc)) from None
-    if reform is not None and reform not in rb.reform_ids():
-        raise typer.BadParameter(str(UnknownReform(f"unknown reform {reform!r}")))
-    facts = dict(_parse_fact(rb, raw) for raw in fact or [])
-    ctx = ResolutionContext(mun.id, group.code, day, facts, reform)
-    rows: list[Resolution] = []
-    for rule_id in rb.rule_ids():
-        scope = rb.rule(rule_id).applies_to
-        if scope and group.code not in scope and not all_rules:
-            continue
-        try:
-            rows.append(rb.resolve(rule_id, ctx))
-        except LookupError as exc:  # RuleNotInForce: show it, never hide it
-            rows.append(
-                Resolution(
-                    rule_id, None, False, rb.rule(rule_id).unit, "-", (), str(exc), None, None
-                )
-            )
-    trials = rb.trials_in_scope(mun.id, group.code, day)
+        day = parse_day(on, "date")
+        known = parse_day(known_on, "known_on") if known_on is not None else None
+        facts = dict(parse_fact(rb, raw) for raw in fact or [])
+        payload = explain_rules(
+            rb,
+            municipality=municipality,
+            target_group=target_group,
+            on=day,
+            facts=facts,
+            reform=reform,
+            known_on=known,
+            all_rules=all_rules,
+        )
+    except ExplainRefused as exc:
+        raise _refused(exc, _OPTION.get(exc.field, exc.field)) from None
     if as_json:
-        payload = {
-            "municipality": mun.id,
-            "target_group": group.code,
-            "date": day.isoformat(),
-            "facts": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in facts.items()},
-            "reform": reform,
-            "standard_regime": rb.standard_regime(day),
-            "trials_in_scope": list(trials),
-            "next_boundary": (
-                nb.isoformat() if (nb := rb.next_boundary(mun.id, group.code, day)) else None
-            ),
-            "rulebook_hash": rb.content_hash,
-            "rules": [_as_json(r) for r in rows],
-        }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     console = Console()
+    knowledge = f" · as known on {payload['known_on']}" if payload["known_on"] else ""
     table = Table(
         title=(
-            f"{mun.name} ({mun.code}) · target group {group.code} {group.name} · {day} · "
-            f"{rb.standard_regime(day)}{' · what-if ' + reform if reform else ''}"
+            f"{payload['municipality_name']} ({payload['municipality_code']}) · target group "
+            f"{payload['target_group']} {payload['target_group_name']} · {day}{knowledge} · "
+            f"{payload['standard_regime']}{' · what-if ' + reform if reform else ''}"
         ),
         show_lines=False,
     )
-    for col in ("rule", "value", "regime", "reason", "citation", "next change"):
+    for col in ("rule", "value", "regime", "reason", "citation", "decided", "next change"):
         table.add_column(col, overflow="fold")
-    for r in rows:
-        value = fmt_value(r.value) if r.applicable else "[dim]not applicable[/dim]"
+    for r in payload["rules"]:
+        value = fmt_value(r["value"]) if r["applicable"] else "[dim]not applicable[/dim]"
+        decided = r["decided"] or "-"
+        if r["retroactive"]:
+            decided = f"[yellow]{decided} retroactive[/yellow]"
         table.add_row(
-            r.rule_id,
-            f"{value} {r.unit}" if r.applicable and r.unit not in ("bool", "text") else value,
-            r.regime,
-            r.reason,
-            "; ".join(r.citations),
-            r.next_change.isoformat() if r.next_change else "-",
+            r["rule_id"],
+            f"{value} {r['unit']}"
+            if r["applicable"] and r["unit"] not in ("bool", "text")
+            else value,
+            r["regime"],
+            r["reason"],
+            citation_text.readable(r["citations"], provenance=provenance),
+            decided,
+            r["next_change"] or "-",
         )
     console.print(table)
+    trials = payload["trials_in_scope"]
+    nxt = f" · next decision {payload['next_decision']}" if payload["next_decision"] else ""
     console.print(
-        f"trials in scope: {', '.join(trials) or 'none'} · rulebook {rb.content_hash[:16]}"
+        f"trials in scope: {', '.join(trials) or 'none'} · rulebook "
+        f"{payload['rulebook_hash'][:16]}{nxt}"
     )
+    retro = [r for r in payload["rules"] if r["retroactive"]]
+    for r in retro:
+        console.print(f"[yellow]retroactive:[/yellow] {r['rule_id']} {r['retroactive']}")
+
+
+@app.command()
+def diff(
+    known_on: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--known-on",
+            "-k",
+            help="Knowledge day(s), YYYY-MM-DD: two days compare one rulebook as known on "
+            "each; one day applies to both sides.",
+        ),
+    ] = None,
+    root: RootOption = None,
+    other: Annotated[
+        Path | None,
+        typer.Option("--other", help="A second law directory to compare the first with."),
+    ] = None,
+    parameters: ParamsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+) -> None:
+    """What differs between two readings of the law, rule by rule with citations."""
+    days = known_on or []
+    if len(days) > 2:
+        raise typer.BadParameter("--known-on: give one or two days")
+    if other is None and len(days) != 2:
+        raise typer.BadParameter(
+            "--known-on: give two days, or --other DIR to compare two rulebooks"
+        )
+    a = _load(root, parameters)
+    b = _load(other, parameters) if other is not None else a
+    try:
+        parsed = [parse_day(d, "known_on") for d in days]
+        a_on = parsed[0] if parsed else None
+        b_on = parsed[-1] if parsed else None
+        view_known_on(a, a_on)
+        view_known_on(b, b_on)
+    except ExplainRefused as exc:
+        raise _refused(exc, "--known-on") from None
+    changes = diff_rulebooks(a, b, a_known_on=a_on, b_known_on=b_on)
+    sides = {
+        "before": {"rulebook_hash": a.content_hash, "known_on": a_on.isoformat() if a_on else None},
+        "after": {"rulebook_hash": b.content_hash, "known_on": b_on.isoformat() if b_on else None},
+    }
+    if as_json:
+        payload = {**sides, "differences": [c.as_json() for c in changes]}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    console = Console()
+
+    def side(s: dict[str, Any]) -> str:
+        return f"{s['rulebook_hash'][:12]}" + (
+            f" as known on {s['known_on']}" if s["known_on"] else ""
+        )
+
+    table = Table(title=f"{side(sides['before'])} -> {side(sides['after'])}")
+    for col in ("kind", "id", "change", "citations before", "citations after"):
+        table.add_column(col, overflow="fold")
+    for c in changes:
+        table.add_row(c.kind, c.id, c.change, "; ".join(c.before), "; ".join(c.after))
+    console.print(table)
+    console.print(f"{len(changes)} difference(s)")

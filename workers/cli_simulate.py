@@ -16,7 +16,7 @@ from domain.case import engine
 from domain.case.engine import EventRefused
 from domain.case.model import TimelineEntry
 from domain.case.scenario import Scenario, ScenarioResult, load_scenario, rules_for, run_scenario
-from domain.rulebook import Rulebook, RulebookError, load_rulebook
+from domain.rulebook import Rulebook, RulebookError, citation_text, load_rulebook
 from domain.rulebook.errors import RuleNotInForce
 
 OPENING_REFUSED = 3
@@ -30,6 +30,9 @@ app = typer.Typer(help="Run scenario files through the pure trajectory core.", n
 def simulate_case(
     scenario: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable timeline.")] = False,
+    provenance: Annotated[
+        bool, typer.Option("--provenance", help="Show each act's source line (seed references).")
+    ] = False,
 ) -> None:
     """Run SCENARIO (YAML: case facts + dated events) and print the resulting timeline."""
     err = Console(stderr=True)
@@ -48,7 +51,7 @@ def simulate_case(
     if as_json:
         typer.echo(json.dumps(_as_json(result), indent=2, ensure_ascii=False))
     else:
-        _print(result)
+        _print(result, provenance=provenance)
     if result.refusals:
         raise typer.Exit(1)
 
@@ -101,7 +104,7 @@ def _as_json(result: ScenarioResult) -> dict[str, object]:
     }
 
 
-def _print(result: ScenarioResult) -> None:
+def _print(result: ScenarioResult, *, provenance: bool = False) -> None:
     console = Console()
     table = Table(title=result.scenario, show_lines=False)
     for column in ("date", "what", "subject", "summary", "regime", "citation"):
@@ -113,7 +116,7 @@ def _print(result: ScenarioResult) -> None:
             entry.subject,
             entry.summary,
             entry.regime or "",
-            "; ".join(entry.citations),
+            citation_text.readable(entry.citations, provenance=provenance),
         )
     console.print(table)
     console.print(

@@ -23,9 +23,9 @@ from domain.rulebook import RulebookError, load_rulebook
 from domain.whatif.cohort import CohortError
 from domain.whatif.counts import parse_counts, price_counts
 from domain.whatif.regimes import RegimeError, reform_keys
-from domain.whatif.render import charts, to_csv, to_html
 from domain.whatif.report import build_report
 from workers.whatif_pool import load_cohort, run_cohort
+from workers.whatif_render import charts, to_csv, to_html
 
 __all__ = ["whatif"]
 

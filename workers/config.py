@@ -140,6 +140,11 @@ class CaseflowConfig(BaseModel):
     """Migration switch: decode also accepts unencrypted payloads (history from before
     encryption was enabled). New payloads are encrypted regardless."""
 
+    codec_open_on_loopback: bool = False
+    """The gateway's `/codec` answers loopback calls without a token (the dev server's Web
+    UI has no login to get one). `caseflow up` turns it on when it binds to loopback; see
+    README "Web UI decoding" for the threat model. Never on a shared or exposed host."""
+
     demo_on_first_start: bool = True
     """`caseflow up` creates the synthetic demo cases (`caseflow demo`) when it starts on a
     fresh data dir; `--no-demo` / CASEFLOW_DEMO_ON_FIRST_START=false turns that off."""

@@ -46,6 +46,7 @@ from domain.case.events import CaseEvent
 from domain.case.scenario import Scenario, load_scenario
 from domain.rulebook import Rulebook, load_rulebook
 from workers.logging_setup import get_logger
+from workflows import case_details
 from workflows.case_models import (
     CaseClock,
     CaseSnapshot,
@@ -224,18 +225,19 @@ async def _start_or_find(
             return DemoOutcome.RESUMED
         return DemoOutcome.SKIPPED
     start = case.scenario.case
+    clock = CaseClock(legal_anchor=start.opened_on)
+    shown = case_details.start_metadata(start, load_rulebook(), clock)
     try:
         await client.start_workflow(
             CaseWorkflow.run,
-            CaseWorkflowInput(
-                start=start,
-                clock=CaseClock(legal_anchor=start.opened_on),
-            ),
+            CaseWorkflowInput(start=start, clock=clock),
             id=case.workflow_id,
             task_queue=task_queue,
             # A fixed id that is never reused: a second demo run (or two at once) finds
             # the case instead of starting a duplicate.
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            static_summary=shown.summary,
+            static_details=shown.details,
         )
     except WorkflowAlreadyStartedError:
         return DemoOutcome.RESUMED

@@ -35,6 +35,7 @@ from workers.devserver import (
     resolve_temporal_bin,
     with_stack_keys,
 )
+from workers.gateway.codec_endpoint import is_loopback
 from workers.gateway.server import run_gateway
 from workers.logging_setup import configure_logging, get_logger
 from workers.telemetry import init_runtime, shutdown_tracing
@@ -97,6 +98,10 @@ async def run_stack(config: CaseflowConfig, *, out: TextIO | None = None) -> Non
     # Fresh = no SQLite history yet: the first start of this data dir (demo cases then).
     fresh = not (config.data_dir / "temporal.db").exists()
     config, key_created = with_stack_keys(config)
+    if "codec_open_on_loopback" not in config.model_fields_set:
+        # The dev server's Web UI has no login, so it cannot send a token: let it decode
+        # when nothing listens beyond this machine (README "Web UI decoding").
+        config = config.model_copy(update={"codec_open_on_loopback": is_loopback(config.bind_host)})
     if key_created:
         log.info("payload encryption key created", key_file=str(config.codec_key_file))
     check_ports(config)

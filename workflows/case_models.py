@@ -25,9 +25,12 @@ from domain.case.model import (
 
 __all__ = [
     "CaseClock",
+    "CaseOpened",
+    "CaseOpening",
     "CaseSnapshot",
     "CaseWorkflowInput",
     "CaseWorkflowResult",
+    "OpenCaseInput",
     "ReportEventInput",
     "ReportEventResult",
     "workflow_id_for",
@@ -81,11 +84,39 @@ class CaseClock(BaseModel):
 
 
 class CaseWorkflowInput(BaseModel):
-    """First run: `start`. Continued runs (continue-as-new): `state`."""
+    """First run: `start`. Continued runs (continue-as-new): `state`, and `start` again so
+    every run can tell a repeated opening from a different one (runs continued before
+    that have no `start`)."""
 
     start: CaseStart | None = None
     state: CaseState | None = None
     clock: CaseClock = Field(default_factory=CaseClock)
+    opened_by: str | None = None
+    """The id of the request that opened the case (first run only), so that request, and
+    no other, is told it created the case."""
+
+
+class CaseOpening(BaseModel):
+    """What a case was opened with: the start and the calendar it runs on."""
+
+    start: CaseStart
+    legal_anchor: date | None = None
+
+    def differences(self, other: CaseOpening) -> list[str]:
+        """Names of the fields in which `other` differs (names only: values may be personal)."""
+        mine = self.start.model_dump(mode="json")
+        theirs = other.start.model_dump(mode="json")
+        names = [name for name in CaseStart.model_fields if mine.get(name) != theirs.get(name)]
+        if self.legal_anchor != other.legal_anchor:
+            names.append("legal_anchor")
+        return names
+
+
+class OpenCaseInput(BaseModel):
+    opening: CaseOpening
+    request_id: str
+    """Unique per request: equal to the start's `opened_by` only for the request that
+    started the case."""
 
 
 class ReportEventInput(BaseModel):
@@ -134,6 +165,15 @@ class CaseSnapshot(BaseModel):
 class ReportEventResult(BaseModel):
     receipt: EventReceipt
     case: CaseSnapshot
+
+
+class CaseOpened(BaseModel):
+    case: CaseSnapshot
+    created: bool
+    """True only for the request that started the case."""
+    checked: bool
+    """Whether the case knew its opening and compared it (runs continued before it kept
+    its opening do not; the caller compares with the first run's input instead)."""
 
 
 class CaseWorkflowResult(BaseModel):

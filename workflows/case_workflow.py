@@ -31,7 +31,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.rulebook_activity import LOAD_RULE_SLICE, RuleSliceRequest
     from domain.case import engine
-    from domain.case.dates import day_after
     from domain.case.engine import CaseStart, EventRefused
     from domain.case.model import (
         ActionKind,
@@ -43,25 +42,35 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.rulebook import Rulebook
     from domain.rulebook.packed import PackedRuleSlice, compiled
+    from workflows import case_details
     from workflows import search_attributes as sa
     from workflows.case_models import (
         CaseClock,
+        CaseOpened,
+        CaseOpening,
         CaseSnapshot,
         CaseWorkflowInput,
         CaseWorkflowResult,
+        OpenCaseInput,
         ReportEventInput,
         ReportEventResult,
     )
 
-__all__ = ["EVENT_REFUSED", "CaseWorkflow"]
+__all__ = ["EVENT_REFUSED", "OPENING_CONFLICT", "CaseWorkflow"]
 
 EVENT_REFUSED = "EventRefused"
+OPENING_CONFLICT = "OpeningConflict"
+"""A repeated opening with other data; its details name the fields (never the values)."""
 CLOCK_PINNED_TO_RUN_START = "clock-pinned-to-run-start"
 """Patch id: simulated calendars are pinned to the run's start event, not its first task."""
 REGIMES_FOLLOW_RULE_WINDOW = "regimes-follow-rule-window"
 """Patch id: regimes follow every rule window. Runs recorded before it compared regimes
 only on a rule window's first day (a phase change reported after its effective date kept
 the old phase's regimes until the next boundary); they replay that way."""
+LAW_AS_KNOWN_ON_TODAY = "law-as-known-on-today"
+"""Runs recorded before it planned on the law as finally decided, whatever the case's day,
+and stepped a late case straight to today; they replay that way. Since, a case plans on the
+law as known on its own today and re-plans when its calendar passes a decision day."""
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 _ACTIVITY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=10),
@@ -82,8 +91,19 @@ def _refusal(error: EventRefused) -> ApplicationError:
 
 @workflow.defn
 class CaseWorkflow:
-    def __init__(self) -> None:
-        self._state: CaseState | None = None
+    @workflow.init
+    def __init__(self, input: CaseWorkflowInput) -> None:
+        # The input is known before any update is validated: an opening that arrives with
+        # the start (update-with-start) is compared with it in the first activation.
+        self._opening = (
+            CaseOpening(start=input.start, legal_anchor=input.clock.legal_anchor)
+            if input.start is not None
+            else None
+        )
+        self._opened_by = input.opened_by if input.state is None else None
+        # A continued run answers queries with the state it was handed while it loads its
+        # rules: reads never meet a case "still starting" after a phase change.
+        self._state: CaseState | None = input.state
         self._rules: Rulebook | None = None
         self._clock = CaseClock()
         self._lock = asyncio.Lock()
@@ -100,6 +120,7 @@ class CaseWorkflow:
         # Asked in the run's first activation, before anything is awaited: a patch marker
         # must meet its `patched` call at the same point on every replay.
         regimes_follow_rule_window = workflow.patched(REGIMES_FOLLOW_RULE_WINDOW)
+        law_as_known_on_today = workflow.patched(LAW_AS_KNOWN_ON_TODAY)
         municipality = input.state.municipality if input.state else _required(input).municipality
         rule_slice = await workflow.execute_local_activity(
             LOAD_RULE_SLICE,
@@ -113,11 +134,14 @@ class CaseWorkflow:
             state = input.state
         else:
             try:
-                state = engine.open_case(_required(input), rules)
+                state = engine.open_case(
+                    _required(input), rules, plans_on_all_law=not law_as_known_on_today
+                )
             except EventRefused as error:
                 raise _refusal(error) from None
         self._state = state
         state.memo.regimes_on_window_start_only = not regimes_follow_rule_window
+        state.memo.plans_on_all_law = not law_as_known_on_today
         engine.note_rulebook(state, rules.content_hash, self._today())
         started_in = state.phase
 
@@ -136,7 +160,13 @@ class CaseWorkflow:
                 )
             if state.phase is not started_in or workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(CaseWorkflowInput(state=state, clock=self._clock))
+                workflow.continue_as_new(
+                    CaseWorkflowInput(
+                        state=state,
+                        start=self._opening.start if self._opening else None,
+                        clock=self._clock,
+                    )
+                )
             await self._sleep(state, rules)
 
     async def _sleep(self, state: CaseState, rules: Rulebook) -> None:
@@ -146,7 +176,8 @@ class CaseWorkflow:
         summary = "Waiting for an event"
         if wake is not None:
             timeout = max(self._clock.instant(wake) - workflow.now(), timedelta(seconds=1))
-            summary = _wake_summary(state, wake)
+            summary = case_details.wake_summary(state, wake, self._clock)
+        self._describe(state)
         self._woken = False
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
@@ -179,7 +210,12 @@ class CaseWorkflow:
             municipality=state.municipality,
             case_id=state.case_id,
         )
+        # The activity's input keeps the summary it always had (it reaches the
+        # municipality's systems); the UI's summary names the act a person can look up.
+        # Summaries are user metadata, which replay does not compare with the recorded
+        # commands, so no patch: the committed histories (tests/replay) replay unchanged.
         summary = f"{record.title} — {', '.join(record.citations[:1])} — {record.regime}"
+        shown = case_details.obligation_summary(record)
         today = self._today()
         if action.kind is ActionKind.REQUEST_CERTIFICATE:
             certificate = await workflow.execute_activity(
@@ -195,7 +231,7 @@ class CaseWorkflow:
                 result_type=CertificateRequestResult,
                 start_to_close_timeout=_ACTIVITY_TIMEOUT,
                 retry_policy=_ACTIVITY_RETRY,
-                summary=summary,
+                summary=shown,
             )
             return ActionReceipt(reference=certificate.request_id, performed_on=today)
         booking = await workflow.execute_activity(
@@ -212,7 +248,7 @@ class CaseWorkflow:
             result_type=MeetingBookingResult,
             start_to_close_timeout=_ACTIVITY_TIMEOUT,
             retry_policy=_ACTIVITY_RETRY,
-            summary=summary,
+            summary=shown,
         )
         return ActionReceipt(
             reference=booking.booking_id,
@@ -220,6 +256,36 @@ class CaseWorkflow:
             meeting_on=booking.meeting_on,
             overbooked=booking.overbooked,
         )
+
+    # --- opening (update-with-start) ---------------------------------------------------
+
+    @workflow.update
+    async def open_case(self, input: OpenCaseInput) -> CaseOpened:
+        """The case, once it is ready, for the request that opened it or one repeating it.
+
+        The gateway sends it with the start (update-with-start, conflict policy
+        USE_EXISTING), so a first opening and any repeat wait for the same ready case."""
+        await workflow.wait_condition(lambda: self._state is not None and self._rules is not None)
+        state, _ = self._ready()
+        return CaseOpened(
+            case=CaseSnapshot.of(state, self._next_review),
+            created=self._opened_by is not None and input.request_id == self._opened_by,
+            checked=self._opening is not None,
+        )
+
+    @open_case.validator
+    def validate_open_case(self, input: OpenCaseInput) -> None:
+        # Refused in the validator: an opening with other data leaves no trace in history.
+        if self._opening is None:
+            return  # continued before runs kept their opening: the caller compares
+        differ = self._opening.differences(input.opening)
+        if differ:
+            raise ApplicationError(
+                "this case id was used for a case opened with other data",
+                {"fields": differ},
+                type=OPENING_CONFLICT,
+                non_retryable=True,
+            )
 
     # --- events ----------------------------------------------------------------------
 
@@ -237,6 +303,7 @@ class CaseWorkflow:
                 raise _refusal(error) from None
             await self._perform_actions(state)
             self._publish(state)
+            self._describe(state)
         self._woken = True
         return ReportEventResult(receipt=receipt, case=CaseSnapshot.of(state, self._next_review))
 
@@ -266,8 +333,19 @@ class CaseWorkflow:
 
     @workflow.query
     def case(self) -> CaseSnapshot:
-        state, _ = self._ready()
-        return CaseSnapshot.of(state, self._next_review)
+        return CaseSnapshot.of(self._known(), self._next_review)
+
+    @workflow.query
+    def receipt(self, event_id: str) -> ReportEventResult | None:
+        """The first answer to `event_id` with the case as it is now; None if never seen.
+
+        Asked of a closed case, whose updates Temporal no longer takes: the worker replays
+        its last run and answers from the state it rebuilt."""
+        state = self._known()
+        first = state.events.get(event_id)
+        if first is None:
+            return None
+        return ReportEventResult(receipt=first, case=CaseSnapshot.of(state, self._next_review))
 
     @workflow.query
     def clock(self) -> CaseClock:
@@ -276,8 +354,13 @@ class CaseWorkflow:
 
     @workflow.query
     def timeline(self) -> list[TimelineEntry]:
-        state, _ = self._ready()
-        return state.timeline
+        return self._known().timeline
+
+    def _known(self) -> CaseState:
+        """The case as far as queries may see it (no rules needed to show it)."""
+        if self._state is None:
+            raise ApplicationError("the case is still starting", type="CaseNotReady")
+        return self._state
 
     @workflow.query
     def obligations(self) -> list[ObligationRecord]:
@@ -289,6 +372,15 @@ class CaseWorkflow:
         if self._state is None or self._rules is None:
             raise ApplicationError("the case is still starting", type="CaseNotReady")
         return self._state, self._rules
+
+    # --- what the Web UI shows ----------------------------------------------------------
+
+    def _describe(self, state: CaseState) -> None:
+        # Current details are not part of history (the UI reads them with a built-in
+        # query), so they are set again on every step and in every run, replay included.
+        workflow.set_current_details(
+            case_details.current_details(state, self._clock, self._next_review)
+        )
 
     # --- search attributes -----------------------------------------------------------
 
@@ -341,11 +433,3 @@ def _required(input: CaseWorkflowInput) -> CaseStart:
     if input.start is None:
         raise ApplicationError("a case workflow needs `start` or `state`", type="BadInput")
     return input.start
-
-
-def _wake_summary(state: CaseState, wake: date) -> str:
-    due = [o for o in state.open_obligations() if day_after(o.due_on) == wake]
-    if due:
-        first = due[0]
-        return f"{first.title} — {', '.join(first.citations[:1])} — {first.regime}"
-    return f"Next review {wake.isoformat()}"

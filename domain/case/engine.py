@@ -9,6 +9,12 @@ points in the same order, which is why their timelines are identical:
 - `handle_event(state, event, rulebook, today)`: advance, validate, apply, advance.
 - `record_action(state, obligation_id, receipt)`: the outside world did what was asked.
 
+A case plans on the law as known on its own today. When its calendar passes a decision day
+(every one is a wake-up) it re-plans on that day, and each obligation that moved, appeared
+or was cancelled gets a line naming the decision (`domain.case.law_change`); a late step
+(a case opened with a start date in the past) walks the wake-ups in between, so each past
+day is planned on the law known then and no action is asked for a duty already past.
+
 For speed the functions update the state they are given (a case-year is thousands of
 small steps); `validate_event` never does, so a refused event leaves no trace.
 """
@@ -36,6 +42,7 @@ from domain.case.events import (
 )
 from domain.case.facts import accepts, declared_fact
 from domain.case.identifiers import check_reference, quoted
+from domain.case.law_change import ReplanCause, decisions_learned
 from domain.case.model import (
     CLOSED,
     ActionReceipt,
@@ -98,8 +105,11 @@ class CaseStart(BaseModel):
     """Operational practice; None takes the packaged defaults (domain/case/operations.yaml)."""
 
 
-def open_case(start: CaseStart, rulebook: Rulebook) -> CaseState:
-    """A new case, advanced to its opening day. Raises EventRefused on bad input."""
+def open_case(start: CaseStart, rulebook: Rulebook, *, plans_on_all_law: bool = False) -> CaseState:
+    """A new case, advanced to its opening day. Raises EventRefused on bad input.
+
+    `plans_on_all_law` is for a workflow replaying a run recorded before decision days
+    existed (see `EngineMemo.plans_on_all_law`)."""
     try:
         check_reference(start.case_id, "case_id")
     except ValueError as error:
@@ -135,6 +145,7 @@ def open_case(start: CaseStart, rulebook: Rulebook) -> CaseState:
         settings=(start.settings or load_operational_settings()).model_dump(),
         phase_history=[(start.phase, start.opened_on)],
     )
+    state.memo.plans_on_all_law = plans_on_all_law
     _check_facts(rulebook, start.facts, allowed_sources=None)
     state.facts.update(start.facts)
     state.timeline.append(
@@ -240,6 +251,7 @@ def probe(state: CaseState) -> CaseState:
         next_wakeup=memo.next_wakeup,
         rulebook_hash=memo.rulebook_hash,
         regimes_on_window_start_only=memo.regimes_on_window_start_only,
+        plans_on_all_law=memo.plans_on_all_law,
     )
     return twin
 
@@ -340,18 +352,64 @@ def advance(state: CaseState, rulebook: Rulebook, today: date) -> None:
     if state.phase is CLOSED:
         state.today = today
         return
+    if not memo.plans_on_all_law and cached is not None and (today - state.today).days > 1:
+        _catch_up(state, rulebook, today)
+        if state.phase is CLOSED:
+            state.today = today
+            return
     _step(state, rulebook, today, RuleView(rulebook, state, today))
 
 
-def _step(state: CaseState, rulebook: Rulebook, today: date, view: RuleView) -> None:
-    """A full step on `today` with the case's rule view for that day."""
+def _catch_up(state: CaseState, rulebook: Rulebook, today: date) -> None:
+    """Step through the wake-ups before `today` that a late step would jump over (a case
+    opened with a start date in the past, a timer that fired late), each on the law known
+    on its day. What fell due on the way is missed on its own date; no action is asked in
+    the past for an obligation that is no longer open when the case reaches today."""
     memo = state.memo
-    _note_regimes(state, rulebook, view, today)
+    stepped = False
+    while state.phase is not CLOSED:
+        cached = memo.wakeup_under(rulebook.content_hash)
+        wake = None if cached is None else cached[0]
+        if wake is None or wake >= today:
+            break
+        _step(state, rulebook, wake, RuleView(rulebook, state, wake))
+        stepped = True
+    if stepped:
+        obligations = state.obligations
+        state.pending_actions = [i for i in state.pending_actions if obligations[i].status is OPEN]
+
+
+def _step(
+    state: CaseState,
+    rulebook: Rulebook,
+    today: date,
+    view: RuleView,
+    cause: ReplanCause | None = None,
+) -> None:
+    """A full step on `today` with the case's rule view for that day.
+
+    A step that passes a decision day re-plans with that decision as its cause (so does one
+    given a `cause`, see `domain.case.replan`)."""
+    memo = state.memo
+    if cause is None and not memo.plans_on_all_law and today > state.today:
+        cause = decisions_learned(rulebook, state.today, today)
+    _note_regimes(state, view.rulebook, view, today)
     obligations = _phase_obligations(state, view, memo)
-    due_change = _reconcile(state, obligations, today)
+    due_change = _reconcile(state, obligations, today, cause, rulebook.content_hash)
     state.today = today
     memo.next_wakeup = (_next_wakeup(state, view, due_change),)
     memo.rulebook_hash = rulebook.content_hash
+
+
+def replan_step(state: CaseState, rulebook: Rulebook, today: date, cause: ReplanCause) -> None:
+    """A full step on `today` that re-plans every obligation with `cause` (for
+    `domain.case.replan`): nothing cached about the case is reused."""
+    state.memo.forget_everything()
+    today = max(today, state.today)
+    if state.phase is CLOSED:
+        state.today = today
+        return
+    _step(state, rulebook, today, RuleView(rulebook, state, today), cause)
 
 
 def record_action(state: CaseState, obligation_id: str, receipt: ActionReceipt) -> None:
@@ -640,13 +698,25 @@ def _note_regimes(state: CaseState, rulebook: Rulebook, view: RuleView, today: d
     state.regimes = regimes
 
 
-def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> date | None:
+def _reconcile(
+    state: CaseState,
+    obligations: list[Obligation],
+    today: date,
+    cause: ReplanCause | None = None,
+    content_hash: str = "",
+) -> date | None:
     """Bring the phase's records in line with its obligations on `today`. Returns the next
     day on which they change with time alone: an obligation opens, or the earliest open
-    deadline is missed (the day after it)."""
+    deadline is missed (the day after it).
+
+    With a `cause` (the law changed) each change says so: a fulfilled obligation stays
+    fulfilled, one whose new due date has passed is due today and marked overdue because of
+    the change (never back-dated as missed), an action already performed is not asked again,
+    and a cancelled obligation says why."""
     records = _phase_records(state)
     current: set[str] = set()
     opens: date | None = None
+    because = "" if cause is None else cause.because(content_hash)
     for ob in obligations:
         if ob.opens_on > today:
             if opens is None or ob.opens_on < opens:
@@ -655,41 +725,43 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
         current.add(ob.id)
         record = state.obligations.get(ob.id)
         if record is None:
-            _create(state, ob, today, records)
+            _add(state, ob, today, records, cause, because)
             continue
         if record.status is OPEN:
+            due_on = ob.due_on
+            floor = record.law_changed_on
+            if floor is not None and due_on < floor:
+                due_on = floor  # made due at once by a change in the law: stays so
             if ob.exempted:
-                _exempt(state, record, ob, today)
-            elif ob.due_on != record.due_on or ob.regime != record.regime:
-                record.due_on, record.regime = ob.due_on, ob.regime
-                record.citations, record.reason = ob.citations, ob.reason
-                note(
-                    state,
-                    today,
-                    TimelineKind.OBLIGATION_RECOMPUTED,
-                    ob,
-                    f"{ob.title} now due {ob.due_on.isoformat()}: {ob.reason}",
-                    phase=state.phase,
-                )
+                _exempt(state, record, ob, today, because)
+            elif due_on != record.due_on or ob.regime != record.regime:
+                if cause is None:
+                    record.due_on, record.regime = due_on, ob.regime
+                    record.citations, record.reason = ob.citations, ob.reason
+                    note(
+                        state,
+                        today,
+                        TimelineKind.OBLIGATION_RECOMPUTED,
+                        ob,
+                        f"{ob.title} now due {due_on.isoformat()}: {ob.reason}",
+                        phase=state.phase,
+                    )
+                else:
+                    _move(state, record, ob, due_on, today, cause, because)
         elif record.status is EXEMPTED and not ob.exempted:
             del state.obligations[ob.id]
-            _create(state, ob, today, records)
+            _add(state, ob, today, records, cause, because)
+            if cause is not None and record.receipt is not None:
+                # asked for before the exemption: not asked again
+                state.obligations[ob.id].receipt = record.receipt
+                if ob.id in state.pending_actions:
+                    state.pending_actions.remove(ob.id)
     due: date | None = None
     for record in records.values():
         if record.status is not OPEN:
             continue
         if record.id not in current:
-            record.status = WITHDRAWN
-            if record.id in state.pending_actions:
-                state.pending_actions.remove(record.id)
-            note(
-                state,
-                today,
-                TimelineKind.OBLIGATION_WITHDRAWN,
-                record,
-                f"{record.title} no longer required",
-                phase=record.phase,
-            )
+            _withdraw(state, record, today, cause, because)
         elif record.due_on < today:
             record.status = MISSED
             record.missed_on = day_after(record.due_on)
@@ -707,6 +779,121 @@ def _reconcile(state: CaseState, obligations: list[Obligation], today: date) -> 
     if opens is None or (missed is not None and missed < opens):
         return missed
     return opens
+
+
+def _add(  # noqa: PLR0917 - internal helper of _reconcile
+    state: CaseState,
+    ob: Obligation,
+    today: date,
+    records: dict[str, ObligationRecord],
+    cause: ReplanCause | None,
+    because: str,
+) -> None:
+    if cause is None:
+        _create(state, ob, today, records)
+    else:
+        _create_replanned(state, ob, today, records, cause, because)
+
+
+def _withdraw(
+    state: CaseState,
+    record: ObligationRecord,
+    today: date,
+    cause: ReplanCause | None,
+    because: str,
+) -> None:
+    record.status = WITHDRAWN
+    if record.id in state.pending_actions:
+        state.pending_actions.remove(record.id)
+    summary = f"{record.title} no longer required"
+    citations = record.citations
+    if cause is not None:
+        summary = (
+            f"{record.title} cancelled (was due {record.due_on.isoformat()}): "
+            f"not required under the new law: {because}"
+        )
+        citations = (*citations, cause.citation)
+    state.timeline.append(
+        TimelineEntry(
+            today,
+            TimelineKind.OBLIGATION_WITHDRAWN,
+            record.id,
+            summary,
+            record.regime,
+            citations,
+            record.phase,
+        )
+    )
+
+
+def _move(  # noqa: PLR0917 - internal helper of _reconcile
+    state: CaseState,
+    record: ObligationRecord,
+    ob: Obligation,
+    due_on: date,
+    today: date,
+    cause: ReplanCause,
+    because: str,
+) -> None:
+    """An open obligation the law change moved: old due date -> new due date."""
+    old = record.due_on
+    text = f"due {old.isoformat()} -> {due_on.isoformat()}"
+    if due_on < today:
+        # The new date has passed already: due today, never silently back-dated.
+        text = (
+            f"due {old.isoformat()} -> {due_on.isoformat()} under the new law, so due now "
+            f"({today.isoformat()}): overdue because {cause.when}"
+        )
+        record.law_changed_on = today
+        due_on = today
+    elif old == due_on:
+        text = f"due {due_on.isoformat()}, now under {ob.regime} (was {record.regime})"
+    record.due_on, record.regime = due_on, ob.regime
+    record.citations, record.reason = ob.citations, ob.reason
+    state.timeline.append(
+        TimelineEntry(
+            today,
+            TimelineKind.OBLIGATION_RECOMPUTED,
+            ob.id,
+            f"{ob.title} re-planned, {text}; {ob.reason}; because {because}",
+            ob.regime,
+            (*ob.citations, cause.citation),
+            state.phase,
+        )
+    )
+
+
+def _create_replanned(  # noqa: PLR0917 - internal helper of _reconcile
+    state: CaseState,
+    ob: Obligation,
+    today: date,
+    phase_records: dict[str, ObligationRecord],
+    cause: ReplanCause,
+    because: str,
+) -> None:
+    """An obligation the law change brought: created with the cause; due today if the new
+    law put its date in the past."""
+    overdue = not ob.exempted and ob.due_on < today
+    entries = len(state.timeline)
+    _create(state, ob._replace(due_on=today) if overdue else ob, today, phase_records)
+    record = state.obligations[ob.id]
+    if overdue:
+        record.law_changed_on = today
+    line = state.timeline[entries]
+    extra = (
+        f" (the new law puts it at {ob.due_on.isoformat()}: overdue because {cause.when})"
+        if overdue
+        else ""
+    )
+    state.timeline[entries] = TimelineEntry(
+        line.on,
+        line.kind,
+        line.subject,
+        f"{line.summary}{extra}; appeared because {because}",
+        line.regime,
+        (*line.citations, cause.citation),
+        line.phase,
+    )
 
 
 def _create(
@@ -741,7 +928,9 @@ def _create(
         state.pending_actions.append(ob.id)
 
 
-def _exempt(state: CaseState, record: ObligationRecord, ob: Obligation, today: date) -> None:
+def _exempt(
+    state: CaseState, record: ObligationRecord, ob: Obligation, today: date, because: str = ""
+) -> None:
     record.status = EXEMPTED
     record.regime, record.citations, record.reason = ob.regime, ob.citations, ob.reason
     if record.id in state.pending_actions:
@@ -752,7 +941,8 @@ def _exempt(state: CaseState, record: ObligationRecord, ob: Obligation, today: d
         today,
         TimelineKind.OBLIGATION_EXEMPTED,
         ob,
-        f"{ob.title} no longer required: {ob.reason}",
+        f"{ob.title} no longer required: {ob.reason}"
+        + (f"; cancelled because {because}" if because else ""),
         phase=state.phase,
     )
 

@@ -185,6 +185,9 @@ class ObligationRecord:
     action: ActionRequest | None = None
     receipt: ActionReceipt | None = None
     phase: PhaseName
+    law_changed_on: date | None = None
+    """The day a change in the law made it due at once (its new due date had passed); it
+    is never due before that day, so the change does not back-date a missed deadline."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -261,6 +264,10 @@ class EngineMemo:
     """Compare regimes only on a rule window's first day, as the engine did before a
     back-dated phase change was seen to skip them. A workflow replaying a run recorded
     then sets it, so the replay issues the same commands; never set otherwise."""
+    plans_on_all_law: bool = False
+    """Plan on the law as finally decided, whatever the case's today, and step a late case
+    straight to today, as the engine did before decision dates. A workflow replaying a run
+    recorded then sets it, so the replay issues the same commands; never set otherwise."""
     phase_records: dict[str, ObligationRecord] | None = None
     """The current phase's obligation records, in step with `CaseState.obligations`: only
     these can be open, and a long case has many more. None until first needed."""

@@ -2,7 +2,9 @@
 
 Phases ask this view, never the rulebook directly, so that every answer is resolved for
 the case's municipality, target group, facts and (what-if) reform, and so that an
-exemption decision that was taken stands after its regime ends (DOMAIN §8.15).
+exemption decision that was taken stands after its regime ends (DOMAIN §8.15). The view's
+`rulebook` is the law as known on the view's day: what is decided later is invisible until
+the case's calendar reaches its decision day.
 """
 
 from __future__ import annotations
@@ -123,7 +125,9 @@ class RulesWindow:
 def rules_window(rulebook: Rulebook, state: CaseState, on: date) -> RulesWindow:
     # Facts are compared too: events record them and a phase may keep a system fact current
     # as time passes, and any change can change an answer.
-    key = (state.target_group, state.reform, rulebook.content_hash)
+    # The knowledge date is part of the context: the same day reads other law once a
+    # decision is known (the window also ends on the next decision day).
+    key = (state.target_group, state.reform, rulebook.content_hash, rulebook.known_from)
     memo = state.memo
     last = memo.rules_window
     if isinstance(last, RulesWindow) and last.covers(key, state.facts, on):
@@ -138,7 +142,7 @@ def rules_window(rulebook: Rulebook, state: CaseState, on: date) -> RulesWindow:
     if (
         isinstance(last, RulesWindow)
         and last.derived
-        and last.key == key
+        and last.key[:3] == key[:3]  # a decision day may lie between: answers compared
         and last.facts == state.facts
         and _same_answers(last, window, rulebook, state, on)
     ):
@@ -190,9 +194,23 @@ def _same_answers(
                 now = answers[rule_id] = rulebook.resolve(rule_id, context)
             except RuleNotInForce:
                 return False
-        if now is not answer:  # resolution hands out one object per dated segment
+        if now is not answer and not _same_answer(now, answer):
             return False
     return True
+
+
+def _same_answer(a: Resolution, b: Resolution) -> bool:
+    """Resolution hands out one object per dated segment, so identity decides within one
+    view of the law; across a decision day (another view) the answers are compared. The
+    day the answer next changes may differ: a derived part never reads it."""
+    return (
+        a.value == b.value
+        and a.regime == b.regime
+        and a.since == b.since
+        and a.reason == b.reason
+        and a.citations == b.citations
+        and a.applicable == b.applicable
+    )
 
 
 _MISSING = object()
@@ -202,10 +220,12 @@ class RuleView:
     __slots__ = ("_cache", "_context_memo", "on", "rulebook", "state", "window")
 
     def __init__(self, rulebook: Rulebook, state: CaseState, on: date) -> None:
-        self.rulebook = rulebook
+        # The law as the case can know it on `on` (all of it for a run recorded before
+        # decision days existed; see EngineMemo.plans_on_all_law).
+        self.rulebook = rulebook if state.memo.plans_on_all_law else rulebook.as_known_on(on)
         self.state = state
         self.on = on
-        self.window = rules_window(rulebook, state, on)
+        self.window = rules_window(self.rulebook, state, on)
         self._cache = self.window.shared.answers
         self._context_memo: ResolutionContext | None = None
 

@@ -3,8 +3,9 @@
 Every refusal is a ``RulebookError`` naming FILE, ENTRY and REASON, so a bad file stops
 the worker before any case is touched. The checks: pydantic shapes, citations, units,
 half-open windows without overlap or gap, known municipalities / target groups / facts /
-rules, and no two exemptions that could claim the same rule for the same case and date
-unless one of them declares ``supersedes``.
+rules, a ``decided:`` day on every dated value, regime, trial, refused part and reform
+that names a day of ``decisions.yaml``, and no two exemptions that could claim the same
+rule for the same case and date unless one of them declares ``supersedes``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from domain.rulebook import conditions as cond
 from domain.rulebook.dates import overlaps, parse_date
 from domain.rulebook.errors import RulebookError
 from domain.rulebook.model import (
+    Decision,
     Fact,
     LawData,
     Municipality,
@@ -105,9 +107,18 @@ def read_law(root: Path) -> LawData:  # noqa: PLR0915 - one linear pass over the
         _validate(Fact, f, file, f"facts[{i}]") for i, f in enumerate(_list(data, file, "facts"))
     ]
     _unique(file, "fact", [f.name for f in facts])
+    file, data = load("decisions.yaml")
+    decisions = [
+        _validate(Decision, d, file, f"decisions[{i}]")
+        for i, d in enumerate(_list(data, file, "decisions"))
+    ]
+    _unique(file, "decision day", [d.day.isoformat() for d in decisions])
+    decided_days = {d.day for d in decisions}
     file, data = load("regimes.yaml")
     regimes = _validate(RegimesFile, data, file, "regimes").standard
     _check_regimes(file, regimes)
+    for r in regimes:
+        _check_decided(file, r.id, r.decided, decided_days)
 
     mun_ids = {m.id for m in municipalities}
     group_codes = {g.code for g in groups}
@@ -122,6 +133,10 @@ def read_law(root: Path) -> LawData:  # noqa: PLR0915 - one linear pass over the
                 raise RulebookError(display, rule_id, f"rule already defined in {sources[rule_id]}")
             rule = _validate(Rule, raw, display, str(rule_id))
             _check_rule(display, str(rule_id), rule, group_codes)
+            for v in rule.values:
+                _check_decided(
+                    display, f"{rule_id}.values[{v.valid_from}]", v.decided, decided_days
+                )
             rules[rule_id] = _normalise(rule)
             sources[rule_id] = display
 
@@ -134,6 +149,7 @@ def read_law(root: Path) -> LawData:  # noqa: PLR0915 - one linear pass over the
             raise RulebookError(display, trial.id, f"file must be named {trial.id}.yaml")
         if trial.id in trials:
             raise RulebookError(display, trial.id, "trial defined twice")
+        _check_trial_decided(display, trial, decided_days)
         trials[trial.id] = trial
         sources[trial.id] = display
         for clause in trial.clauses:
@@ -145,6 +161,7 @@ def read_law(root: Path) -> LawData:  # noqa: PLR0915 - one linear pass over the
         reform = _validate(Reform, read_yaml(path, display), display, path.stem)
         if reform.id != path.stem:
             raise RulebookError(display, reform.id, f"file must be named {reform.id}.yaml")
+        _check_decided(display, reform.id, reform.decided, decided_days)
         for rule_id, ov in reform.overrides.items():
             if rule_id not in rules:
                 raise RulebookError(
@@ -167,10 +184,41 @@ def read_law(root: Path) -> LawData:  # noqa: PLR0915 - one linear pass over the
         trials=trials,
         reforms=reforms,
         sources=sources,
+        decisions=sorted(decisions, key=lambda d: d.day),
     )
     for trial in trials.values():
         _check_trial(law, sources[trial.id], trial, mun_ids, group_codes, fact_types)
     return law
+
+
+def _check_decided(file: str, entry: str, decided: Any, days: set[Any]) -> None:
+    """Every dated record says when it was decided, and that day is a documented decision.
+
+    A day after the record takes effect is allowed (retroactive law); ``rules explain``
+    flags it."""
+    if decided is None:
+        raise RulebookError(
+            file, entry, "missing required field 'decided' (the day the law was decided)"
+        )
+    if decided not in days:
+        raise RulebookError(
+            file,
+            f"{entry}.decided",
+            f"decided {decided} is not a day listed in decisions.yaml; add the decision there "
+            "with its citation",
+        )
+
+
+def _check_trial_decided(file: str, trial: Trial, days: set[Any]) -> None:
+    _check_decided(file, trial.id, trial.decided, days)
+    for ext in trial.extensions:
+        _check_decided(file, f"{trial.id}.extensions[{ext.decided}]", ext.decided, days)
+    for i, part in enumerate(trial.refused_parts):
+        _check_decided(file, f"{trial.id}.refused_parts[{i}]", part.decided, days)
+    for clause in trial.clauses:
+        # a clause without its own day was decided with the trial
+        if clause.decided is not None:
+            _check_decided(file, clause.id, clause.decided, days)
 
 
 def _unique(file: str, what: str, names: list[str]) -> None:

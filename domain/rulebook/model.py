@@ -10,7 +10,17 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
 from domain.rulebook.dates import parse_date
 
@@ -65,6 +75,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class _Decided(_Strict):
+    """A record that carries the day its law was decided (``decided:``).
+
+    The field is optional in the model so that rule slices recorded in workflow histories
+    before decision dates existed still decode, and it is left out of the dump while unset
+    so those slices keep their content hash. The loader requires it in every YAML file.
+    """
+
+    decided: IsoDate | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_decided(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("decided", ...) is None:
+            del data["decided"]
+        return data
+
+
 class Citation(_Strict):
     """Act and section, plus where the number comes from (seed line or "public law")."""
 
@@ -88,8 +118,12 @@ class Citation(_Strict):
         return f"{self.act} {self.provenance}"
 
 
-class DatedValue(_Strict):
-    """One value of a rule for a half-open window. ``value: null`` needs a ``reason``."""
+class DatedValue(_Decided):
+    """One value of a rule for a half-open window. ``value: null`` needs a ``reason``.
+
+    ``decided`` is the day the value was decided or published (bitemporal law): before it,
+    the value is unknown, and the law as known then is what the earlier values say.
+    """
 
     valid_from: IsoDate
     valid_to: IsoDate | None = None
@@ -117,7 +151,7 @@ class Rule(_Strict):
         return v
 
 
-class Regime(_Strict):
+class Regime(_Decided):
     id: str
     valid_from: IsoDate
     valid_to: IsoDate | None = None
@@ -189,9 +223,10 @@ class Period(_Strict):
     valid_to: IsoDate | None = None
 
 
-class Clause(_Strict):
+class Clause(_Decided):
     """One labelled exception: scope (municipalities × target groups × period), conditions,
-    overrides, and an explicit precedence over other clauses when scopes overlap."""
+    overrides, and an explicit precedence over other clauses when scopes overlap.
+    Without ``decided`` a clause was decided with its trial."""
 
     id: str
     municipalities: list[str] = Field(min_length=1)
@@ -224,7 +259,7 @@ class Parameter(_Strict):
     citation: Citation | None = None
 
 
-class RefusedPart(_Strict):
+class RefusedPart(_Decided):
     description: str
     target_groups: list[str] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
@@ -237,8 +272,10 @@ Hjemmel = Literal[
 ]
 
 
-class Trial(_Strict):
-    """One trial of the master table (DOMAIN §2), with its grant decision and clauses."""
+class Trial(_Decided):
+    """One trial of the master table (DOMAIN §2), with its grant decision and clauses.
+
+    ``decided`` is the day of the grant (or refusal) letter; each extension has its own."""
 
     id: str
     title: str
@@ -266,14 +303,27 @@ class ReformOverride(_Strict):
     citation: Citation | None = None
 
 
-class Reform(_Strict):
-    """A named alternative rule set, never in force unless selected (OpenFisca ``Reform``)."""
+class Reform(_Decided):
+    """A named alternative rule set, never in force unless selected (OpenFisca ``Reform``).
+
+    ``decided`` is the day it was published."""
 
     id: str
     title: str
     status: Literal["hypothetical"]
     citation: Citation
     overrides: dict[str, ReformOverride] = Field(min_length=1)
+
+
+class Decision(_Strict):
+    """One day on which law was decided or published, and where that is documented.
+
+    Every ``decided:`` in the law files names one of these days (``decisions.yaml``), so a
+    change a case learns of can cite the decision behind it."""
+
+    day: IsoDate
+    title: str = Field(min_length=1)
+    citation: Citation
 
 
 class LawData(_Strict):
@@ -293,3 +343,15 @@ class LawData(_Strict):
     parameters: dict[str, dict[str, dict[str, JsonValue]]] = Field(default_factory=dict)
     # where each entry came from, for error messages after loading (id -> file)
     sources: dict[str, str] = Field(default_factory=dict)
+    # the days law was decided (decisions.yaml); empty in slices recorded before they existed
+    decisions: list[Decision] = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _omit_no_decisions(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> Any:
+        # a slice recorded before decision dates existed keeps its content hash
+        data = handler(self)
+        if isinstance(data, dict) and data.get("decisions", ...) == []:
+            del data["decisions"]
+        return data

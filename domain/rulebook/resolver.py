@@ -10,6 +10,7 @@ The ``Resolution`` objects are built once and shared, so treat their values as r
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from domain.rulebook import conditions as cond
+from domain.rulebook import knowledge
 from domain.rulebook.errors import (
     RuleNotInForce,
     UnknownMunicipality,
@@ -47,6 +49,9 @@ class ResolutionContext:
     facts: Mapping[str, FactValue] = field(default_factory=dict)
     reform: str | None = None
     """A named hypothetical reform for what-if runs, e.g. ``"KL2023_HYPOTHETICAL"``."""
+    known_on: date | None = None
+    """Answer with the law as known on this day: what was decided later is invisible.
+    ``None`` answers with everything the rulebook holds (the law as finally decided)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,7 @@ class Resolution:
 
 TrialState = Literal[
     "in_force",
+    "not_decided",
     "refused",
     "not_started",
     "municipality_not_in_scope",
@@ -129,14 +135,45 @@ def _cite(*cites: Citation | None) -> tuple[str, ...]:
     return tuple(out)
 
 
+_LAST = date.max
+
+
 class Rulebook:
-    """The compiled, immutable rulebook. Build with ``load_rulebook`` or ``from_slice``."""
+    """The compiled, immutable rulebook. Build with ``load_rulebook`` or ``from_slice``.
+
+    ``as_known_on(K)`` gives the same rulebook as it could be read on day K (a view compiled
+    from the law decided by then, with the same content hash); every lookup that takes a
+    ``known_on`` answers through it.
+    """
 
     content_hash: str
+    known_from: date | None
+    """The decision day this view knows the law up to; ``None`` for the whole rulebook."""
 
-    def __init__(self, law: LawData, content_hash: str, *, only: str | None = None) -> None:
+    def __init__(
+        self,
+        law: LawData,
+        content_hash: str,
+        *,
+        only: str | None = None,
+        _known: tuple[date, date, Rulebook] | None = None,
+    ) -> None:
         self._law = law
         self.content_hash = content_hash
+        self._only = only
+        self._decision_days = knowledge.decision_days(law)
+        if _known is None:
+            self._root: Rulebook = self
+            self.known_from = None
+            # every record is known from the last decision day on
+            self._lo = self._decision_days[-1] if self._decision_days else date.min
+            self._hi = _LAST
+            self._epochs: dict[date, Rulebook] = {}
+            self._epochs_lock = threading.Lock()
+            self._touching = knowledge.decisions_touching(law)
+        else:
+            self._lo, self._hi, self._root = _known
+            self.known_from = self._lo
         self._rules: dict[str, Rule] = dict(law.rules)
         self._muns = [m for m in law.municipalities if only is None or m.id == only]
         self._mun_by_key: dict[str, Municipality] = {}
@@ -156,6 +193,110 @@ class Rulebook:
         self._reforms: dict[str, dict[str, Resolution]] = {}
         self._slices: dict[str, RuleSlice] = {}
         self._compile()
+        if self._hi is not _LAST:
+            self._fold_next_decision()
+
+    # ------------------------------------------------------------------ knowledge
+    def as_known_on(self, known_on: date | None) -> Rulebook:
+        """This rulebook as it could be read on ``known_on`` (``None``: all of it).
+
+        Raises ``RuleNotInForce`` for a day before the first decision the rulebook holds."""
+        root = self._root
+        if known_on is None:
+            return root
+        if root._lo <= known_on:
+            return root
+        days = root._decision_days
+        i = bisect_right(days, known_on) - 1
+        if i < 0:
+            raise RuleNotInForce(
+                f"no law is known on {known_on}: the first rule was decided on {days[0]}"
+            )
+        day = days[i]
+        view = root._epochs.get(day)
+        if view is None:
+            with root._epochs_lock:
+                view = root._epochs.get(day)
+                if view is None:
+                    view = root._epochs[day] = Rulebook(
+                        knowledge.as_known_on(root._law, day),
+                        root.content_hash,
+                        only=root._only,
+                        _known=(day, days[i + 1], root),
+                    )
+        return view
+
+    def _view(self, known_on: date | None) -> Rulebook:
+        if known_on is None or (self._lo <= known_on < self._hi):
+            return self
+        return self._root.as_known_on(known_on)
+
+    def decisions(self) -> tuple[Any, ...]:
+        """The decision days the whole rulebook holds (``decisions.yaml``), in order."""
+        return tuple(self._root._law.decisions)
+
+    def decision_on(self, day: date) -> Any:
+        """The decision taken on ``day`` (with its citation), or ``None``."""
+        return knowledge.decision_on(self._root._law, day)
+
+    def next_decision(self, after: date) -> date | None:
+        """The first decision day after ``after`` (a day a case may learn new law)."""
+        days = self._root._decision_days
+        i = bisect_right(days, after)
+        return days[i] if i < len(days) else None
+
+    def _fold_next_decision(self) -> None:
+        """In a view of the past, an answer also changes on the next decision day that
+        touches its rule: its ``next_change`` says so (for a case whose today advances)."""
+        touching = self._root._touching
+        lo = self._lo
+        rebuilt: dict[int, Resolution] = {}
+        timelines: dict[int, _Timeline] = {}
+
+        def fold(res: Resolution) -> Resolution:
+            hit = rebuilt.get(id(res))
+            if hit is not None:
+                return hit
+            days = touching.get(res.rule_id, ())
+            i = bisect_right(days, lo)
+            nxt = days[i] if i < len(days) else None
+            new = res
+            if nxt is not None and (res.next_change is None or nxt < res.next_change):
+                new = Resolution(
+                    res.rule_id,
+                    res.value,
+                    res.applicable,
+                    res.unit,
+                    res.regime,
+                    res.citations,
+                    res.reason,
+                    res.since,
+                    nxt,
+                )
+            rebuilt[id(res)] = new
+            return new
+
+        keep = []  # the old objects stay alive while their ids are keys above
+        for key, timeline in self._index.items():
+            done = timelines.get(id(timeline))
+            if done is None:
+                keep.append(timeline)
+                starts, segs = timeline
+                done = timelines[id(timeline)] = (
+                    starts,
+                    [
+                        _Segment(
+                            seg.start,
+                            seg.end,
+                            fold(seg.base),
+                            tuple((p, fold(r)) for p, r in seg.candidates),
+                            fold(seg.fallback),
+                        )
+                        for seg in segs
+                    ],
+                )
+            self._index[key] = done
+        del keep
 
     # ------------------------------------------------------------------ compile
     def _regime_at(self, on: date) -> str:
@@ -170,6 +311,8 @@ class Rulebook:
         """Standard-law windows of one rule, split at regime changes and merged where the
         answer (value, regime, reason) stays the same."""
         values = sorted(rule.values, key=lambda v: v.valid_from)
+        if not values:
+            return []  # no value decided yet (a view of the past): RuleNotInForce
         cuts: list[tuple[date, date | None, Any]] = []
         regime_cuts = [r[0] for r in self._regimes[1:]]
         for v in values:
@@ -229,6 +372,8 @@ class Rulebook:
         }
         base_bounds: set[date] = {s for segs in base.values() for s, _, _ in segs}
         base_bounds |= {e for segs in base.values() for _, e, _ in segs if e is not None}
+        if self._hi is not _LAST:
+            base_bounds.add(self._hi)  # a view of the past ends where new law is decided
 
         # (rule, municipality, group) -> clauses in scope, each with its period there
         claims: dict[tuple[str, str, str], list[tuple[Any, Any, date, date | None]]] = {}
@@ -253,7 +398,7 @@ class Rulebook:
             self._boundaries[(m, g)] = sorted(bounds)
             for rid in self._rules:
                 key = (rid, m, g)
-                if key in claims:
+                if key in claims and base[rid]:
                     self._index[key] = self._trial_timeline(rid, m, base[rid], claims[key])
                 else:
                     self._index[key] = base_timelines[rid]
@@ -391,6 +536,9 @@ class Rulebook:
     # ------------------------------------------------------------------ lookup
     def resolve(self, rule_id: str, ctx: ResolutionContext) -> Resolution:
         """Resolve one rule. Raises ``RuleNotInForce`` outside every dated value."""
+        known_on = ctx.known_on
+        if known_on is not None and not (self._lo <= known_on < self._hi):
+            return self._root.as_known_on(known_on).resolve(rule_id, ctx)
         if ctx.reform is not None:
             table = self._reforms.get(ctx.reform)
             if table is None:
@@ -405,9 +553,10 @@ class Rulebook:
         i = bisect_right(starts, ctx.on) - 1
         seg = segs[i] if i >= 0 else None
         if seg is None or (seg.end is not None and ctx.on >= seg.end):
+            known = "" if self.known_from is None else f" as known on {ctx.known_on}"
             raise RuleNotInForce(
                 f"no value of {rule_id} in force for {ctx.municipality}, target group "
-                f"{ctx.target_group}, on {ctx.on}"
+                f"{ctx.target_group}, on {ctx.on}{known}"
             )
         if not seg.candidates:
             return seg.base
@@ -435,30 +584,42 @@ class Rulebook:
         return self._index[(rule_id, m, g)]
 
     def windows(
-        self, rule_id: str, municipality: str, target_group: str
+        self, rule_id: str, municipality: str, target_group: str, known_on: date | None = None
     ) -> tuple[tuple[date, date | None, bool], ...]:
         """The dated windows of one rule for a municipality and group: (start, end, has_trial).
 
         Contiguous by construction; used by the temporal-coverage test and for explanations.
         """
+        if known_on is not None:
+            return self._view(known_on).windows(rule_id, municipality, target_group)
         ctx = ResolutionContext(municipality, target_group, date.min)
         timeline = self._index.get((rule_id, municipality, target_group))
         if timeline is None:
             timeline = self._slow_timeline(rule_id, ctx)
         return tuple((seg.start, seg.end, bool(seg.candidates)) for seg in timeline[1])
 
-    def next_boundary(self, municipality: str, target_group: str, after: date) -> date | None:
-        """Earliest date > ``after`` where any rule's answer could change (facts ignored)."""
+    def next_boundary(
+        self, municipality: str, target_group: str, after: date, known_on: date | None = None
+    ) -> date | None:
+        """Earliest date > ``after`` where any rule's answer could change (facts ignored).
+
+        With ``known_on``, the law as known then, and the next decision day after it."""
+        if known_on is not None:
+            return self._view(known_on).next_boundary(municipality, target_group, after)
         key = (self.municipality(municipality).id, self.target_group(target_group).code)
         bounds = self._boundaries[key]
         i = bisect_right(bounds, after)
         return bounds[i] if i < len(bounds) else None
 
-    def standard_regime(self, on: date) -> str:
-        return self._regime_at(on)
+    def standard_regime(self, on: date, known_on: date | None = None) -> str:
+        return self._view(known_on)._regime_at(on)
 
-    def trials_in_scope(self, municipality: str, target_group: str, on: date) -> tuple[str, ...]:
+    def trials_in_scope(
+        self, municipality: str, target_group: str, on: date, known_on: date | None = None
+    ) -> tuple[str, ...]:
         """Granted trials whose scope and period cover the case on a date (conditions ignored)."""
+        if known_on is not None:
+            return self._view(known_on).trials_in_scope(municipality, target_group, on)
         key = (self.municipality(municipality).id, self.target_group(target_group).code)
         return tuple(
             sorted(
@@ -471,8 +632,15 @@ class Rulebook:
         )
 
     def trial_status(
-        self, trial_id: str, municipality: str, target_group: str, on: date
+        self,
+        trial_id: str,
+        municipality: str,
+        target_group: str,
+        on: date,
+        known_on: date | None = None,
     ) -> TrialStatus:
+        if known_on is not None:
+            return self._view(known_on).trial_status(trial_id, municipality, target_group, on)
         trial = self._law.trials.get(trial_id)
         if trial is None:
             raise UnknownTrial(f"unknown trial {trial_id!r}")
@@ -496,6 +664,11 @@ class Rulebook:
                 period[1] if period else None,
             )
 
+        if not knowledge.knows(trial.decided, self._lo):
+            return answer(
+                "not_decided",
+                f"{trial.id} was not decided yet on {self._lo} (decided {trial.decided})",
+            )
         if trial.status == "refused":
             return answer(
                 "refused", f"{trial.id} was refused: {trial.title} ({trial.decision.text})"
@@ -587,9 +760,13 @@ class Rulebook:
         return self._law
 
     def trial_period(
-        self, trial_id: str, municipality: str | None = None
+        self, trial_id: str, municipality: str | None = None, known_on: date | None = None
     ) -> tuple[date, date | None] | None:
+        if known_on is not None:
+            return self._view(known_on).trial_period(trial_id, municipality)
         trial = self._law.trials.get(trial_id)
+        if trial is not None and not knowledge.knows(trial.decided, self._lo):
+            return None
         if trial is None:
             raise UnknownTrial(f"unknown trial {trial_id!r}")
         return trial_period(self._law, trial, municipality)
@@ -601,6 +778,8 @@ class Rulebook:
     # ------------------------------------------------------------------ slices
     def slice_for(self, municipality: str) -> RuleSlice:
         """The part of the rulebook a case in ``municipality`` can need, with its own hash."""
+        if self._root is not self:
+            return self._root.slice_for(municipality)
         m = self.municipality(municipality).id
         cached = self._slices.get(m)
         if cached is None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from domain.rulebook import Rulebook, RulebookError, load_rulebook
+from domain.rulebook import Rulebook, RulebookError, RuleNotInForce, knowledge, load_rulebook
 from domain.rulebook.loader import content_hash
 
 __all__ = ["Regime", "RegimeError", "reform_keys", "resolve_regime"]
@@ -43,6 +43,18 @@ def _without_trials(rulebook: Rulebook) -> Rulebook:
     return Rulebook(law, content_hash(law))
 
 
+def _frozen(rulebook: Rulebook, day: date, spec: str) -> Rulebook:
+    """The law decided by `day`, as a rulebook of its own: a case under it learns nothing
+    decided later, whatever its own date (the engine reads each case's rules as known on
+    the case's day, and that cannot reach past this rulebook's last decision)."""
+    try:
+        rulebook.as_known_on(day)  # refuses a day before the first decision
+    except RuleNotInForce as error:
+        raise RegimeError(f"regime {spec!r}: {error}") from None
+    law = knowledge.as_known_on(rulebook.law, day)
+    return Rulebook(law, content_hash(law))
+
+
 _STANDARD: dict[str, Rulebook] = {}
 
 
@@ -69,13 +81,7 @@ def resolve_regime(spec: str, base: Rulebook | None = None) -> Regime:
             day = date.fromisoformat(arg)
         except ValueError:
             raise RegimeError(f"regime {spec!r}: DATE must be YYYY-MM-DD") from None
-        as_known_on = getattr(rules, "as_known_on", None)
-        if as_known_on is None:
-            raise RegimeError(
-                f"regime {spec!r}: this rulebook records no decision dates yet, so the law "
-                "as known on a day cannot be told apart from the law as it stands"
-            )
-        return Regime(spec, as_known_on(day))
+        return Regime(spec, _frozen(rules, day, spec))
     if kind == "dir" and arg:
         try:
             return Regime(spec, load_rulebook(Path(arg)))

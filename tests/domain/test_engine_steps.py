@@ -29,7 +29,10 @@ from domain.case.scenario import (
 from domain.rulebook import Rulebook
 from tests.bench.bench_engine import year_scenario
 
-SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
+SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
+SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml"))
+# The step tests need a case whose first wake-ups stay in one rule window (no decision day).
+FIRST = SCENARIO_DIR / "aalborg_rf_without_fk3h.yaml"
 
 
 def _year(path: Path) -> Scenario:
@@ -57,7 +60,7 @@ def _assert_same_story_as_every_day(scenario: Scenario, rulebook: Rulebook) -> l
 
 
 def test_a_day_before_the_next_wakeup_only_moves_the_clock(rulebook: Rulebook) -> None:
-    scenario = _year(SCENARIOS[0])
+    scenario = _year(FIRST)
     rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     wake = engine.next_wakeup(state, rules)
@@ -73,7 +76,7 @@ def test_a_day_before_the_next_wakeup_only_moves_the_clock(rulebook: Rulebook) -
 def test_a_wakeup_cached_for_other_rules_is_not_reused(
     rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scenario = _year(SCENARIOS[0])
+    scenario = _year(FIRST)
     rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     state.memo.rulebook_hash = "computed-with-other-rules"
@@ -106,7 +109,7 @@ def _counting_obligations(monkeypatch: pytest.MonkeyPatch, phase: Phase) -> list
 def test_a_wakeup_reuses_the_obligations_until_an_event_comes(
     rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scenario = _year(SCENARIOS[0])
+    scenario = _year(FIRST)
     rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     engine.handle_event(state, scenario.events[0], rules, scenario.events[0].effective_date)
@@ -127,7 +130,7 @@ def test_a_wakeup_reuses_the_obligations_until_an_event_comes(
 def test_a_phase_that_changes_between_events_is_asked_again_at_every_wakeup(
     rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scenario = _year(SCENARIOS[0])
+    scenario = _year(FIRST)
     rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     engine.handle_event(state, scenario.events[0], rules, scenario.events[0].effective_date)
@@ -142,7 +145,7 @@ def test_a_phase_that_changes_between_events_is_asked_again_at_every_wakeup(
 
 
 def test_a_probe_never_shares_cached_rule_answers_with_the_case(rulebook: Rulebook) -> None:
-    scenario = _year(SCENARIOS[0])
+    scenario = _year(FIRST)
     rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     window = state.memo.rules_window
@@ -158,7 +161,7 @@ def test_a_probe_never_shares_cached_rule_answers_with_the_case(rulebook: Rulebo
 def test_an_event_line_names_what_the_event_says_and_skips_what_it_leaves_out(
     rulebook: Rulebook,
 ) -> None:
-    scenario = load_scenario(SCENARIOS[0].with_name("thisted_sdp_standard_to_jaf.yaml"))
+    scenario = load_scenario(SCENARIO_DIR.joinpath("thisted_sdp_standard_to_jaf.yaml"))
     timeline = run_scenario(scenario, rulebook).timeline
     lines = [entry.summary for entry in timeline if entry.kind is TimelineKind.EVENT]
     assert lines == [
@@ -176,7 +179,7 @@ def test_an_event_line_names_what_the_event_says_and_skips_what_it_leaves_out(
 
 
 def test_cases_in_the_same_rule_context_share_their_rule_answers(rulebook: Rulebook) -> None:
-    scenario = _year(SCENARIOS[0])
+    scenario = _year(FIRST)
     rules = rules_for(scenario, rulebook)
     first = engine.open_case(scenario.case, rules)
     second = engine.open_case(scenario.case.model_copy(update={"case_id": "SIM-OTHER"}), rules)
@@ -201,7 +204,7 @@ def test_the_shared_rule_answers_are_bounded(
 
 
 def _jaf_granted_three_days_late(rulebook: Rulebook, *, replaying_old_run: bool) -> CaseState:
-    scenario = load_scenario(SCENARIOS[0].with_name("jammerbugt_fk2c_fk2a_across_2020.yaml"))
+    scenario = load_scenario(SCENARIO_DIR.joinpath("jammerbugt_fk2c_fk2a_across_2020.yaml"))
     rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     state.memo.regimes_on_window_start_only = replaying_old_run
@@ -217,7 +220,7 @@ def test_a_phase_change_reported_days_late_notes_the_regimes_of_the_new_phase(
 ) -> None:
     """Trials are scoped by target group, so entering jobafklaring changes the trials in
     scope even when the decision reaches the case after its effective date."""
-    scenario = load_scenario(SCENARIOS[0].with_name("jammerbugt_fk2c_fk2a_across_2020.yaml"))
+    scenario = load_scenario(SCENARIO_DIR.joinpath("jammerbugt_fk2c_fk2a_across_2020.yaml"))
     on_time = run_scenario(scenario.model_copy(update={"until": None}), rulebook).state
 
     state = _jaf_granted_three_days_late(rulebook, replaying_old_run=False)
@@ -283,7 +286,7 @@ def test_cases_crossing_boundaries_tell_the_same_story_as_looking_every_day(
 def test_the_wakeup_of_a_case_without_its_memo_is_the_same_and_asking_changes_nothing(
     rulebook: Rulebook,
 ) -> None:
-    scenario = _year(SCENARIOS[0].with_name("thisted_sdp_standard_to_jaf.yaml"))
+    scenario = _year(SCENARIO_DIR.joinpath("thisted_sdp_standard_to_jaf.yaml"))
     rules = rules_for(scenario, rulebook)
     state = _run_to(scenario, rules, scenario.events[3].effective_date)
     remembered = engine.next_wakeup(state, rules)
@@ -298,7 +301,7 @@ def test_the_wakeup_of_a_case_without_its_memo_is_the_same_and_asking_changes_no
 def test_cases_in_other_municipalities_never_share_rule_answers(rulebook: Rulebook) -> None:
     """With the whole rulebook (one content hash for every municipality) two municipalities
     with the same next boundary must still get their own answers and regimes."""
-    start = _year(SCENARIOS[0].with_name("thisted_sdp_standard_to_jaf.yaml")).case
+    start = _year(SCENARIO_DIR.joinpath("thisted_sdp_standard_to_jaf.yaml")).case
     cases = {
         municipality: engine.open_case(
             start.model_copy(update={"municipality": municipality}), rulebook

@@ -307,7 +307,7 @@ async def test_refused_starts(
 
 async def test_a_case_id_is_used_once(gateway: Gateway, case: str) -> None:
     async with gateway.http() as http:
-        again = await http.post("/v1/cases", json=start_body(case))
+        again = await http.post("/v1/cases", json=start_body(case, opened_on="2019-03-05"))
     assert again.status_code == 409
     assert again.json()["error"] == "case_exists"
 

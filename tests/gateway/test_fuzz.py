@@ -107,6 +107,9 @@ def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzStack]:
     grpc, ui, gateway = sorted(ports)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEFLOW_")}
     env |= {"CASEFLOW_LOG_FORMAT": "json", "CASEFLOW_LOG_LEVEL": "WARNING"}
+    # The fuzzer checks that every operation enforces its token; the embedded stack's
+    # tokenless loopback codec for the Web UI is tested on its own (tests/e2e/test_operators.py).
+    env["CASEFLOW_CODEC_OPEN_ON_LOOPBACK"] = "false"
     log = data.parent / "stack.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

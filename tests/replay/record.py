@@ -14,9 +14,11 @@ import argparse
 import asyncio
 import json
 import tempfile
+import uuid
 from pathlib import Path
 
-from temporalio.client import Client
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from activities.enrolment_activity import enrol_in_trial
@@ -28,12 +30,13 @@ from activities.enrolment_models import (
     EnrolmentRequest,
     registry_workflow_id,
 )
-from domain.case.scenario import load_scenario
+from domain.case.scenario import Scenario, load_scenario
 from tests.helpers import new_worker
 from tests.workflows.driver import case_activities, case_handle, drive, move_to, start_case
 from workers.config import CaseflowConfig
 from workers.devserver import TIME_SKIPPING_FLAGS, resolve_temporal_bin
 from workers.temporal_client import data_converter
+from workflows.case_models import CaseClock, CaseOpening, CaseWorkflowInput, OpenCaseInput
 from workflows.case_workflow import CaseWorkflow
 from workflows.enrolment_workflow import EnrolmentWorkflow
 from workflows.search_attributes import dev_server_flags
@@ -46,6 +49,7 @@ RECORDED = (
     "frederikshavn_rf_fk3h_extension",
     "vesthimmerland_ly_fk3b",
     "jammerbugt_jaf_to_reval_fk3a",
+    "aalborg_mikrolaan_fk1a_extension_2021",
 )
 
 
@@ -101,9 +105,39 @@ async def race_registry(env: WorkflowEnvironment, task_queue: str) -> str:
     return workflow_id
 
 
-async def main(names: tuple[str, ...] = RECORDED, tag: str = "", registry: bool = False) -> None:
+async def open_like_the_gateway(client: Client, scenario: Scenario, task_queue: str) -> str:
+    """Open the case as the gateway does (update-with-start), then once more as a client
+    retry does: the histories then hold the `open_case` update, and every continued run
+    carries the opening."""
+    workflow_id = f"case-test-{scenario.case.case_id}-{uuid.uuid4().hex[:8]}"
+    clock = CaseClock(legal_anchor=scenario.case.opened_on)
+    opening = CaseOpening(start=scenario.case, legal_anchor=clock.legal_anchor)
+    for _ in range(2):
+        request_id = uuid.uuid4().hex
+        await client.execute_update_with_start_workflow(
+            CaseWorkflow.open_case,
+            OpenCaseInput(opening=opening, request_id=request_id),
+            start_workflow_operation=WithStartWorkflowOperation(
+                CaseWorkflow.run,
+                CaseWorkflowInput(start=scenario.case, clock=clock, opened_by=request_id),
+                id=workflow_id,
+                task_queue=task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            ),
+        )
+    return workflow_id
+
+
+async def main(
+    names: tuple[str, ...] = RECORDED,
+    tag: str = "",
+    registry: bool = False,
+    via_update: bool = False,
+) -> None:
     """Record `names`; a `tag` keeps older histories of the same scenario (their files are
-    `<name>.run<i>.json`, the new ones `<name>.<tag>.run<i>.json`) so both keep replaying."""
+    `<name>.run<i>.json`, the new ones `<name>.<tag>.run<i>.json`) so both keep replaying.
+    `via_update`: open each case as the gateway does (`open_like_the_gateway`)."""
     env = await WorkflowEnvironment.start_time_skipping_v2(
         ts_config=TimeSkippingConfig(enabled=False),
         dev_server_existing_path=str(resolve_temporal_bin(CaseflowConfig())),
@@ -124,12 +158,17 @@ async def main(names: tuple[str, ...] = RECORDED, tag: str = "", registry: bool 
                     return
                 for name in names:
                     scenario = load_scenario(SCENARIOS / f"{name}.yaml")
-                    started = await start_case(env.client, scenario, worker.task_queue)
-                    handle = case_handle(env.client, started.id)
+                    if via_update:
+                        workflow_id = await open_like_the_gateway(
+                            env.client, scenario, worker.task_queue
+                        )
+                    else:
+                        workflow_id = (await start_case(env.client, scenario, worker.task_queue)).id
+                    handle = case_handle(env.client, workflow_id)
                     await drive(env, handle, scenario.events)
                     assert scenario.until is not None
                     await move_to(env, handle, scenario.until)
-                    write(name, tag, await histories_of(env.client, started.id))
+                    write(name, tag, await histories_of(env.client, workflow_id))
     finally:
         await env.shutdown()
 
@@ -139,5 +178,6 @@ if __name__ == "__main__":
     parser.add_argument("names", nargs="*", default=list(RECORDED), help="scenario names")
     parser.add_argument("--tag", default="", help="keep older histories: <name>.<tag>.run<i>")
     parser.add_argument("--registry", action="store_true", help="record the enrolment registry")
+    parser.add_argument("--via-update", action="store_true", help="open cases as the gateway does")
     args = parser.parse_args()
-    asyncio.run(main(tuple(args.names), args.tag, args.registry))
+    asyncio.run(main(tuple(args.names), args.tag, args.registry, args.via_update))

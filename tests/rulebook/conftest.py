@@ -36,16 +36,30 @@ MINIMAL: dict[str, object] = {
             {"name": "a.fact", "type": "bool", "recorded_by": "assessment", "description": "x"}
         ]
     },
+    "decisions.yaml": {
+        "decisions": [
+            {"day": "2013-01-01", "title": "baseline", "citation": CITE},
+            {"day": "2017-12-21", "title": "grant", "citation": CITE},
+            {"day": "2019-05-07", "title": "new law", "citation": CITE},
+        ]
+    },
     "regimes.yaml": {
         "standard": [
             {
                 "id": "S1",
                 "valid_from": "2013-01-01",
                 "valid_to": "2020-01-01",
+                "decided": "2013-01-01",
                 "description": "old",
                 "citation": CITE,
             },
-            {"id": "S2", "valid_from": "2020-01-01", "description": "new", "citation": CITE},
+            {
+                "id": "S2",
+                "valid_from": "2020-01-01",
+                "decided": "2019-05-07",
+                "description": "new",
+                "citation": CITE,
+            },
         ]
     },
     "standard/area.yaml": {
@@ -53,13 +67,13 @@ MINIMAL: dict[str, object] = {
             "description": "Some weeks",
             "unit": "weeks",
             "citation": CITE,
-            "values": [{"valid_from": "2013-01-01", "value": 8}],
+            "values": [{"valid_from": "2013-01-01", "decided": "2013-01-01", "value": 8}],
         },
         "area.flag": {
             "description": "A duty",
             "unit": "bool",
             "citation": CITE,
-            "values": [{"valid_from": "2013-01-01", "value": True}],
+            "values": [{"valid_from": "2013-01-01", "decided": "2013-01-01", "value": True}],
         },
     },
     "trials/T-1.yaml": {
@@ -67,6 +81,7 @@ MINIMAL: dict[str, object] = {
         "title": "Trial one",
         "status": "granted",
         "decision": CITE,
+        "decided": "2017-12-21",
         "hjemmel": "executive_order",
         "valid_from": "2018-01-01",
         "valid_to": "2022-01-01",

@@ -115,6 +115,7 @@ def test_overlapping_exemptions_without_supersedes(law_tree: LawTree) -> None:
         "title": "Trial two",
         "status": "granted",
         "decision": CITE,
+        "decided": "2017-12-21",
         "hjemmel": "executive_order",
         "valid_from": "2019-01-01",
         "valid_to": "2021-01-01",
@@ -142,6 +143,7 @@ def test_supersedes_resolves_the_overlap(law_tree: LawTree) -> None:
         "title": "Trial two",
         "status": "granted",
         "decision": CITE,
+        "decided": "2017-12-21",
         "hjemmel": "executive_order",
         "valid_from": "2019-01-01",
         "valid_to": "2021-01-01",
@@ -171,6 +173,7 @@ def test_contradictory_conditions_are_not_an_overlap(law_tree: LawTree) -> None:
         "title": "Trial two",
         "status": "granted",
         "decision": CITE,
+        "decided": "2017-12-21",
         "hjemmel": "executive_order",
         "valid_from": "2019-01-01",
         "clauses": [
@@ -283,3 +286,49 @@ def test_refused_trial_with_clauses_is_refused(law_tree: LawTree) -> None:
         "must not have clauses",
         **{"extra:trials/T-1.yaml": trial},
     )
+
+
+def test_a_dated_value_without_its_decision_day_is_refused(law_tree: LawTree) -> None:
+    rules = _rules(area__weeks={"values": [{"valid_from": "2013-01-01", "value": 8}]})
+    _refused(
+        law_tree,
+        "standard/area.yaml",
+        "area.weeks.values[2013-01-01]",
+        "missing required field 'decided'",
+        standard__area=rules,
+    )
+
+
+def test_a_trial_without_its_decision_day_is_refused(law_tree: LawTree) -> None:
+    trial = copy.deepcopy(MINIMAL["trials/T-1.yaml"])
+    assert isinstance(trial, dict)
+    del trial["decided"]
+    _refused(
+        law_tree,
+        "trials/T-1.yaml",
+        "T-1",
+        "missing required field 'decided'",
+        **{"trials__T-1": trial},
+    )
+
+
+def test_a_decision_day_not_in_the_register_is_refused(law_tree: LawTree) -> None:
+    rules = _rules(
+        area__weeks={"values": [{"valid_from": "2013-01-01", "decided": "2012-06-01", "value": 8}]}
+    )
+    _refused(
+        law_tree,
+        "standard/area.yaml",
+        "area.weeks.values[2013-01-01].decided",
+        "not a day listed in decisions.yaml",
+        standard__area=rules,
+    )
+
+
+def test_a_value_decided_after_it_takes_effect_loads(law_tree: LawTree) -> None:
+    # retroactive law is allowed; `rules explain` flags it
+    rules = _rules(
+        area__weeks={"values": [{"valid_from": "2013-01-01", "decided": "2017-12-21", "value": 8}]}
+    )
+    rb = load_rulebook(law_tree(standard__area=rules))
+    assert rb.rule("area.weeks").values[0].decided == date(2017, 12, 21)

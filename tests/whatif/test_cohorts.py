@@ -225,3 +225,24 @@ def test_unknown_regimes_are_refused_with_the_reason() -> None:
         resolve_regime("reform:NOPE")
     with pytest.raises(RegimeError, match="DATE must be"):
         resolve_regime("known-on:yesterday")
+
+
+def test_known_on_a_day_before_the_grants_is_standard_law_and_after_is_the_trials() -> None:
+    # The round-2 grants (FK-2.a.1, FK-2.c) were decided 26-06-2017 [001:L3552]: the law as
+    # known on 2017-01-01 has no such trial; as known on 2017-07-01 it has.
+    text = """
+name: Jammerbugt both
+seed: 2
+generate:
+  - {count: 60, phase: sygedagpenge, municipalities: {jammerbugt: 1},
+     opened: {from: 2018-01-01, to: 2019-12-31}, categories: {2: 1}}
+  - {count: 30, phase: jobafklaringsforloeb, municipalities: {jammerbugt: 1},
+     opened: {from: 2018-01-01, to: 2019-12-31}}
+"""
+    specs = ["standard", "trials", "known-on:2017-01-01", "known-on:2017-07-01"]
+    tallies = _run(text, specs)
+    assert tallies["known-on:2017-01-01"].duties == tallies["standard"].duties
+    assert tallies["known-on:2017-07-01"].duties == tallies["trials"].duties
+    assert tallies["standard"].duties != tallies["trials"].duties
+    with pytest.raises(RegimeError, match="no law is known"):
+        resolve_regime("known-on:1990-01-01")

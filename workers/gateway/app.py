@@ -20,7 +20,8 @@ from temporalio.runtime import Runtime
 from domain.rulebook import Rulebook, load_rulebook
 from workers.auth import NoTokens, TokenFileStore, TokenVerifier
 from workers.config import CaseflowConfig
-from workers.gateway import cases, codec_endpoint, enrolment, health, offers, reports
+from workers.gateway import case_page, cases, codec_endpoint, enrolment, health, offers, reports
+from workers.gateway import rules as rules_api
 from workers.gateway.errors import (
     MAX_CODEC_BODY,
     MAX_EVENT_BODY,
@@ -30,6 +31,7 @@ from workers.gateway.errors import (
     install_error_handlers,
     refuse_unknown_query,
 )
+from workers.gateway.page_links import PageLinks
 from workers.logging_setup import get_logger
 from workers.temporal_client import connect
 
@@ -38,7 +40,16 @@ log = get_logger(__name__)
 
 def api_routers() -> list[APIRouter]:
     """The gateway's API routers; each reads the client/config through `deps`."""
-    return [cases.router, enrolment.router, offers.router, codec_endpoint.router, reports.router]
+    return [
+        case_page.links_router,
+        cases.router,
+        enrolment.router,
+        offers.router,
+        rules_api.router,
+        codec_endpoint.router,
+        reports.router,
+        case_page.router,
+    ]
 
 
 def _body_limit(path: str) -> int | None:
@@ -109,15 +120,15 @@ def create_app(
     app.state.rulebook = rules
     app.state.token_verifier = verifier or token_verifier(config, rules)
     app.state.payload_codec = codec
+    app.state.page_links = PageLinks()
     install_error_handlers(app)
     app.include_router(health.router)
     for router in api_routers():
         app.include_router(router)
     # The Temporal Web UI calls /codec from the browser, from its own origin.
-    ui_origins = [f"http://127.0.0.1:{config.ui_port}", f"http://localhost:{config.ui_port}"]
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=ui_origins,
+        allow_origins=codec_endpoint.ui_origins(config),
         allow_methods=["POST", "GET", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-Namespace"],
         allow_credentials=True,

@@ -12,17 +12,22 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Response
+from fastapi.responses import JSONResponse
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowExecution,
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import (
     SearchAttributePair,
@@ -36,7 +41,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.case import engine
 from domain.case.engine import CaseStart, EventRefused
 from domain.case.events import CaseDay, CaseEvent
-from domain.case.model import PhaseName
+from domain.case.model import CaseState, PhaseName
 from domain.rulebook import Rulebook
 from domain.rulebook.model import Municipality
 from workers.auth import Principal
@@ -49,6 +54,7 @@ from workers.gateway.models import (
     CaseList,
     CaseListItem,
     CaseStarted,
+    CaseStarting,
     EventAccepted,
     StartCaseRequest,
     Timeline,
@@ -56,23 +62,35 @@ from workers.gateway.models import (
 )
 from workers.gateway.timeskip import FastForwardFailed, fast_forward, virtual_now
 from workers.logging_setup import get_logger
+from workflows import case_details
 from workflows import search_attributes as sa
 from workflows.case_models import (
     CaseClock,
+    CaseOpening,
     CaseSnapshot,
     CaseWorkflowInput,
+    OpenCaseInput,
     ReportEventInput,
+    ReportEventResult,
     workflow_id_for,
 )
-from workflows.case_workflow import EVENT_REFUSED, CaseWorkflow
+from workflows.case_workflow import EVENT_REFUSED, OPENING_CONFLICT, CaseWorkflow
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 log = get_logger(__name__)
 
 T = TypeVar("T")
 
-NOT_READY_WAIT = 10.0
-"""Seconds a call waits for a just-started case to load its rules before answering 503."""
+OPEN_WAIT = 20.0
+"""Seconds an open waits for its case to be ready before answering 202 with its URL."""
+RETRY_AFTER = 1
+"""Seconds a client is asked to wait before asking again about a case still starting."""
+DESCRIBE_TIMEOUT = timedelta(seconds=5)
+QUERY_TIMEOUT = timedelta(seconds=15)
+# An event whose case has no worker to answer it becomes a 503 to retry (the event id makes
+# the retry safe) instead of a request that hangs for as long as the worker is away.
+UPDATE_TIMEOUT = timedelta(seconds=30)
+"""How long a read waits for the case's worker: a closed case is replayed to answer."""
 CATCH_UP_WAIT = 60.0
 """Seconds `advance` waits for the case to handle every deadline up to the new day."""
 
@@ -111,37 +129,37 @@ def _rpc_error(error: RPCError) -> ApiError:
     return ApiError(503, "unavailable", "the case store did not answer; retry later")
 
 
+_NOT_ANSWERED = frozenset(
+    {RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED}
+)
+
+
+def _not_ready() -> ApiError:
+    return ApiError(503, "case_not_ready", "the case is starting or busy; retry")
+
+
 async def _when_ready(call: Callable[[], Awaitable[T]]) -> T:
-    """Run a query/update, retrying while the case is still starting (CaseNotReady)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + NOT_READY_WAIT
-    delay = 0.02
-    while True:
-        try:
-            return await call()
-        except WorkflowQueryFailedError:
-            # The case's queries fail only while it is starting (CaseNotReady). The
-            # message cannot tell us: with the payload codec it is encoded.
-            if loop.time() > deadline:
-                raise
-        except WorkflowUpdateFailedError as error:
-            cause = error.cause
-            if not (isinstance(cause, ApplicationError) and cause.type == "CaseNotReady"):
-                raise
-            if loop.time() > deadline:
-                raise
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 0.25)
+    """Run a query of a case, answering 503 case_not_ready while it is still starting.
+
+    No retry loop here: the calls that must wait for a new case (open, events) are
+    updates, which wait in the workflow; a read is told to come back (Retry-After)."""
+    try:
+        return await call()
+    except WorkflowQueryFailedError:
+        # The case's queries fail only while it is starting (CaseNotReady). The message
+        # cannot tell us: with the payload codec it is encoded.
+        raise _not_ready() from None
+    except RPCError as error:
+        # The server holds a query until the case's worker answers it: a case whose first
+        # task has not run yet (no worker free, or none at all) answers nothing in time.
+        if error.status in _NOT_ANSWERED:
+            raise _not_ready() from None
+        raise _rpc_error(error) from None
 
 
 async def _snapshot(client: Client, workflow_id: str) -> CaseSnapshot:
     handle = _handle(client, workflow_id)
-    try:
-        return await _when_ready(lambda: handle.query(CaseWorkflow.case))
-    except RPCError as error:
-        raise _rpc_error(error) from None
-    except WorkflowQueryFailedError:
-        raise ApiError(503, "case_not_ready", "the case is still starting; retry") from None
+    return await _when_ready(lambda: handle.query(CaseWorkflow.case, rpc_timeout=QUERY_TIMEOUT))
 
 
 # --- start -------------------------------------------------------------------------------
@@ -152,10 +170,18 @@ async def _snapshot(client: Client, workflow_id: str) -> CaseSnapshot:
     status_code=201,
     response_model=CaseStarted,
     summary="Start a case",
-    description="Opens the case's workflow. The input is checked with the case core's own "
-    "rules first (municipality, target group, facts, phase entry data), so a refused start "
-    "leaves nothing behind in Temporal.",
-    responses=error_responses(401, 403, 409, 413, 422, 503),
+    description="Opens the case's workflow and answers with the case once it is ready: 201 "
+    "when this request opened it, 200 when the case exists and was opened with the same "
+    "data (also once it has closed: a case id is used once per municipality), so a client "
+    "can always retry. The same case id with other data is 409 naming the fields that "
+    "differ. A case accepted but not ready in time is 202 with its URL in `Location`; "
+    "repeat the request (or read the URL) to get it. The input is checked with the case "
+    "core's own rules first, so a refused start leaves nothing behind in Temporal.",
+    responses={
+        200: {"model": CaseStarted, "description": "The case existed, opened with this data"},
+        202: {"model": CaseStarting, "description": "Accepted, still starting: see Location"},
+        **error_responses(401, 403, 409, 413, 422, 503),
+    },
 )
 async def start_case(
     *,
@@ -164,7 +190,8 @@ async def start_case(
     client: TemporalClient,
     config: AppConfig,
     rules: Rules,
-) -> CaseStarted:
+    response: Response,
+) -> CaseStarted | JSONResponse:
     try:
         municipality = rules.municipality(body.municipality)
     except LookupError:
@@ -189,39 +216,146 @@ async def start_case(
         facts=body.facts,
         entry=body.entry,
     )
-    _check_start(start, rules)
+    opened = _check_start(start, rules)
+    # The target group as the case records it (its code), so a repeat that names it by
+    # an alias, or leaves the phase's default out, is the same opening.
+    start = start.model_copy(update={"target_group": opened.target_group})
+    opening = CaseOpening(start=start, legal_anchor=body.legal_anchor)
     workflow_id = workflow_id_for(str(municipality.code), body.case_id)
+    request_id = uuid.uuid4().hex
+    # What the Web UI shows of the case (no personal data, see workflows.case_details).
+    shown = case_details.start_metadata(start, rules, CaseClock(legal_anchor=body.legal_anchor))
+    operation = WithStartWorkflowOperation(
+        CaseWorkflow.run,
+        CaseWorkflowInput(
+            start=start, clock=CaseClock(legal_anchor=body.legal_anchor), opened_by=request_id
+        ),
+        id=workflow_id,
+        task_queue=config.task_queue,
+        # A running case takes the opening as an update; a closed one is never started
+        # again (a case id is used once per municipality).
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        # Set at start so the case is listed (and filterable) before its first task.
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(sa.CASE_MUNICIPALITY, municipality.id),
+                SearchAttributePair(sa.CASE_PHASE, body.phase.value),
+            ]
+        ),
+        static_summary=shown.summary,
+        static_details=shown.details,
+    )
     try:
-        await client.start_workflow(
-            CaseWorkflow.run,
-            CaseWorkflowInput(start=start, clock=CaseClock(legal_anchor=body.legal_anchor)),
-            id=workflow_id,
-            task_queue=config.task_queue,
-            # A case id is used once per municipality, also after the case has closed.
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            # Set at start so the case is listed (and filterable) before its first task.
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(sa.CASE_MUNICIPALITY, municipality.id),
-                    SearchAttributePair(sa.CASE_PHASE, body.phase.value),
-                ]
-            ),
-            static_summary=f"Case {body.case_id} ({municipality.name}, {body.phase.value})",
-        )
-    except WorkflowAlreadyStartedError:
-        raise ApiError(409, "case_exists", "a case with this id exists", "case_id") from None
+        async with asyncio.timeout(OPEN_WAIT):
+            answer = await client.execute_update_with_start_workflow(
+                CaseWorkflow.open_case,
+                OpenCaseInput(opening=opening, request_id=request_id),
+                start_workflow_operation=operation,
+            )
+    except WorkflowAlreadyStartedError as closed:
+        # Only a closed case refuses the start (USE_EXISTING joins a running one).
+        await _settle(operation)
+        await _compare_with_first_run(client, workflow_id, opening, closed.first_run_id)
+        response.status_code = 200
+        return CaseStarted(workflow_id=workflow_id, case=await _snapshot(client, workflow_id))
+    except WorkflowUpdateFailedError as error:
+        raise _opening_refused(error) from None
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        await _settle(operation)
+        return await _still_starting(client, workflow_id, municipality.id, body.case_id)
+    except RPCError as error:
+        await _settle(operation)
+        raise _rpc_error(error) from None
+    if not answer.checked:
+        started = await operation.workflow_handle()
+        await _compare_with_first_run(client, workflow_id, opening, started.first_execution_run_id)
+    if answer.created:
+        log.info("case started", workflow_id=workflow_id, client=who.client)
+    else:
+        response.status_code = 200
+    return CaseStarted(workflow_id=workflow_id, case=answer.case)
+
+
+async def _settle(operation: WithStartWorkflowOperation[Any, Any]) -> None:
+    """Read the outcome the operation holds of its start (a handle, the refusal, or the
+    cancellation), so a failed start is not reported as an exception never retrieved."""
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await asyncio.wait_for(operation.workflow_handle(), timeout=0.1)
+
+
+def _opening_conflict(fields: list[str]) -> ApiError:
+    return ApiError(
+        409,
+        "case_exists",
+        "a case with this id exists, opened with other " + ", ".join(fields),
+        fields[0] if fields else "case_id",
+    )
+
+
+def _opening_refused(error: WorkflowUpdateFailedError) -> ApiError:
+    cause = error.cause
+    if isinstance(cause, ApplicationError) and cause.type == OPENING_CONFLICT:
+        detail = cause.details[0] if cause.details else {}
+        fields = detail.get("fields", []) if isinstance(detail, dict) else []
+        return _opening_conflict([str(f) for f in fields])
+    log.warning("open update failed", cause=type(cause).__name__)
+    return ApiError(503, "unavailable", "the case could not be opened; retry later")
+
+
+async def _compare_with_first_run(
+    client: Client, workflow_id: str, opening: CaseOpening, first_run_id: str | None
+) -> None:
+    """409 unless `opening` is what the case's first run was started with.
+
+    For cases that do not carry their opening (closed ones, runs continued before they
+    kept it): the first run's start event holds its input for as long as the case exists.
+    """
+    try:
+        if first_run_id is None:
+            described = await _handle(client, workflow_id).describe()
+            first_run_id = described.raw_description.workflow_execution_info.first_run_id
+        handle = client.get_workflow_handle(workflow_id, run_id=first_run_id or None)
+        async for event in handle.fetch_history_events(page_size=1):
+            payloads = event.workflow_execution_started_event_attributes.input.payloads
+            [first] = await client.data_converter.decode(payloads, [CaseWorkflowInput])
+            break
+        else:
+            raise _not_found()
     except RPCError as error:
         raise _rpc_error(error) from None
-    log.info("case started", workflow_id=workflow_id, client=who.client)
-    return CaseStarted(workflow_id=workflow_id, case=await _snapshot(client, workflow_id))
+    if not isinstance(first, CaseWorkflowInput) or first.start is None:
+        # Begun from a state (a tool or a migration, never this API): nothing to compare.
+        return
+    then = CaseOpening(start=first.start, legal_anchor=first.clock.legal_anchor)
+    differ = then.differences(opening)
+    if differ:
+        raise _opening_conflict(differ)
 
 
-def _check_start(start: CaseStart, rules: Rulebook) -> None:
+async def _still_starting(
+    client: Client, workflow_id: str, municipality: str, case_id: str
+) -> JSONResponse:
+    """202 with the case's URL if Temporal holds the case, else 503: it may not have."""
+    try:
+        await _handle(client, workflow_id).describe(rpc_timeout=DESCRIBE_TIMEOUT)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise ApiError(503, "unavailable", "the case store did not answer; retry") from None
+        raise _rpc_error(error) from None
+    url = f"{router.prefix}/{municipality}/{case_id}"
+    return JSONResponse(
+        status_code=202,
+        content=CaseStarting(workflow_id=workflow_id, url=url).model_dump(),
+        headers={"Location": url, "Retry-After": str(RETRY_AFTER)},
+    )
+
+
+def _check_start(start: CaseStart, rules: Rulebook) -> CaseState:
     """Open the case on a scratch copy with the real core: the workflow would refuse the
     same input, but only after it had been started (and then failed) in Temporal."""
     try:
-        engine.open_case(start, rules)
+        return engine.open_case(start, rules)
     except EventRefused as refused:
         # The core names a fact check `fact`; in this request the facts are `facts`.
         field = "facts" if refused.field == "fact" else refused.field
@@ -286,14 +420,45 @@ async def report_event(
     workflow_id = _workflow_id(rules, who, municipality, case_id)
     handle = _handle(client, workflow_id)
     try:
-        result = await _when_ready(
-            lambda: handle.execute_update(CaseWorkflow.report_event, ReportEventInput(event=event))
+        # The update waits in the workflow for a case that is still starting.
+        result = await handle.execute_update(
+            CaseWorkflow.report_event, ReportEventInput(event=event), rpc_timeout=UPDATE_TIMEOUT
         )
     except WorkflowUpdateFailedError as error:
         raise _refused(error) from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise ApiError(503, "unavailable", "the case did not answer in time; retry") from None
     except RPCError as error:
-        raise _rpc_error(error) from None
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise _rpc_error(error) from None
+        # A closed case takes no updates (nor does a case that does not exist).
+        result = await _closed_receipt(handle, event)
     return EventAccepted(workflow_id=workflow_id, receipt=result.receipt, case=result.case)
+
+
+async def _closed_receipt(
+    handle: WorkflowHandle[CaseWorkflow, Any], event: CaseEvent
+) -> ReportEventResult:
+    """The first receipt of an event sent again to a closed case, from its replayed state.
+
+    Asked by query rather than kept in the workflow's result: a query answers for every
+    case that ever closed (those closed before this gateway too) with no second copy of
+    the receipts in history, and its cost, a replay of the last run, is paid only when an
+    event is sent again to a closed case."""
+    found = await _when_ready(
+        lambda: handle.query(CaseWorkflow.receipt, event.event_id, rpc_timeout=QUERY_TIMEOUT)
+    )
+    if found is None:
+        # What the case itself answers for a new event once it has closed.
+        raise ApiError(422, "event_refused", "the case is closed", "type")
+    if found.receipt.fingerprint != engine.event_fingerprint(event):
+        raise ApiError(
+            409,
+            "event_id_conflict",
+            "this event id was already used for a different event",
+            "event_id",
+        )
+    return found
 
 
 def _refused(error: WorkflowUpdateFailedError) -> ApiError:
@@ -308,7 +473,7 @@ def _refused(error: WorkflowUpdateFailedError) -> ApiError:
             return ApiError(409, "event_id_conflict", reason, field)
         return ApiError(422, "event_refused", reason, field or None)
     if isinstance(cause, ApplicationError) and cause.type == "CaseNotReady":
-        return ApiError(503, "case_not_ready", "the case is still starting; retry")
+        return _not_ready()
     log.warning("event update failed", cause=type(cause).__name__)
     return ApiError(503, "unavailable", "the event could not be handled; retry later")
 
@@ -344,28 +509,14 @@ async def case_timeline(
     found = _resolve(rules, who, municipality)
     workflow_id = workflow_id_for(str(found.code), case_id)
     handle = _handle(client, workflow_id)
-    try:
-        entries = await _when_ready(lambda: handle.query(CaseWorkflow.timeline))
-    except RPCError as error:
-        raise _rpc_error(error) from None
-    except WorkflowQueryFailedError:
-        raise ApiError(503, "case_not_ready", "the case is still starting; retry") from None
+    entries = await _when_ready(
+        lambda: handle.query(CaseWorkflow.timeline, rpc_timeout=QUERY_TIMEOUT)
+    )
     return Timeline(
         workflow_id=workflow_id,
         case_id=case_id,
         municipality=found.id,
-        entries=[
-            TimelineItem(
-                date=e.on,
-                kind=e.kind,
-                subject=e.subject,
-                summary=e.summary,
-                citations=list(e.citations),
-                regime=e.regime,
-                phase=e.phase,
-            )
-            for e in entries
-        ],
+        entries=[TimelineItem.of(e) for e in entries],
     )
 
 
@@ -489,9 +640,10 @@ def _list_item(execution: WorkflowExecution) -> CaseListItem:
     summary="Fast-forward a case (dev stack only)",
     description="Moves this one case's clock forward by `days` legal days with Temporal's "
     "per-workflow time skipping, landing at noon of the target day, and waits until the "
-    "case has handled every deadline up to it. Only on the embedded dev stack "
-    "(`caseflow up`); 404 on a production gateway.",
-    responses=error_responses(401, 403, 404, 422, 503),
+    "case has handled every deadline up to it. Only a case opened with a simulated clock "
+    "(`legal_anchor`) can be advanced: a case on the real calendar is 409 `not_simulated`. "
+    "Only on the embedded dev stack (`caseflow up`); 404 on a production gateway.",
+    responses=error_responses(401, 403, 404, 409, 422, 503),
 )
 async def advance_case(
     *,
@@ -511,6 +663,13 @@ async def advance_case(
     handle = _handle(client, workflow_id)
     try:
         clock = await handle.query(CaseWorkflow.clock)
+        if not clock.simulated:
+            raise ApiError(
+                409,
+                "not_simulated",
+                "the case runs on the real calendar; only a case opened with a simulated "
+                "clock (legal_anchor) can be advanced",
+            )
         now = await virtual_now(client, workflow_id)
         from_day = clock.today(now)
         to_day = from_day + timedelta(days=body.days)

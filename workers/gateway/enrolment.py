@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
@@ -40,6 +40,8 @@ MICROLOAN_TRIAL = "FK-1.a"
 
 
 class EnrolRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     event_id: str = Field(description="Id of the admission event reported to the case.")
 
 

@@ -274,8 +274,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return await internal(request, exc)
 
     async def internal(_: Request, exc: Exception) -> JSONResponse:
-        # Never the exception's text: it may quote the request.
-        log.error("unhandled error", error=type(exc).__name__)
+        # Never the exception's text in the answer: it may quote the request. The log keeps
+        # the traceback an operator needs; the logging pipeline renders it without frame
+        # locals and scrubs tokens, bodies and CPR-shaped text from it.
+        log.error("unhandled error", error=type(exc).__name__, exc_info=exc)
         return _json(500, ErrorBody(error="internal_error", reason="an internal error occurred"))
 
     app.add_exception_handler(ApiError, api_error)

@@ -33,9 +33,9 @@ from domain.case.events import (
     day_input,
 )
 from domain.case.identifiers import check_reference, check_text
-from domain.case.model import EventReceipt, FactValue, PhaseName, TimelineKind
+from domain.case.model import EventReceipt, FactValue, PhaseName, TimelineEntry, TimelineKind
 from domain.case.phases import PHASES
-from domain.rulebook import load_rulebook
+from domain.rulebook import citation_text, load_rulebook
 from workflows.case_models import CaseSnapshot
 
 __all__ = [
@@ -44,6 +44,8 @@ __all__ = [
     "CaseList",
     "CaseListItem",
     "CaseStarted",
+    "CaseStarting",
+    "CitationSource",
     "CodecBody",
     "CodecPayload",
     "EventAccepted",
@@ -186,6 +188,13 @@ class CaseStarted(BaseModel):
     case: CaseSnapshot
 
 
+class CaseStarting(BaseModel):
+    """A start Temporal accepted whose case was not ready in time; `url` is its address."""
+
+    workflow_id: str
+    url: str
+
+
 class EventAccepted(BaseModel):
     """The event's receipt (the first one, for a repeated event id) and the case after it."""
 
@@ -194,14 +203,43 @@ class EventAccepted(BaseModel):
     case: CaseSnapshot
 
 
+class CitationSource(BaseModel):
+    """One citation as the rulebook holds it: the act, and where its number comes from."""
+
+    act: str = Field(description='Act and paragraph, e.g. "SDL § 11a".')
+    provenance: str = Field(
+        description='Source line in the seed documents, e.g. "[001:L2273]", or '
+        '"public law, to confirm".'
+    )
+
+
 class TimelineItem(BaseModel):
     date: date
     kind: TimelineKind
     subject: str
     summary: str
-    citations: list[str]
+    citations: list[str] = Field(
+        description="The acts and paragraphs (or trial and grant letter) to look up, each once."
+    )
+    sources: list[CitationSource] = Field(
+        default_factory=list, description="Each citation with its provenance (seed line)."
+    )
     regime: str | None
     phase: PhaseName | None
+
+    @classmethod
+    def of(cls, entry: TimelineEntry) -> TimelineItem:
+        parts = [citation_text.split(c) for c in entry.citations]
+        return cls(
+            date=entry.on,
+            kind=entry.kind,
+            subject=entry.subject,
+            summary=entry.summary,
+            citations=citation_text.acts(entry.citations),
+            sources=[CitationSource(act=p.act, provenance=p.provenance) for p in parts],
+            regime=entry.regime,
+            phase=entry.phase,
+        )
 
 
 class Timeline(BaseModel):
@@ -259,4 +297,5 @@ class CodecPayload(BaseModel):
 
 
 class CodecBody(BaseModel):
-    payloads: list[CodecPayload]
+    # Optional: `temporal workflow metadata` sends `{}` for a query without arguments.
+    payloads: list[CodecPayload] = Field(default_factory=list)

@@ -7,7 +7,7 @@ import io
 from html import escape
 from typing import Any
 
-from domain.whatif.charts import grouped_bars
+from workers.drawing.bars import grouped_bars
 
 __all__ = ["charts", "to_csv", "to_html"]
 
@@ -70,6 +70,7 @@ def charts(report: dict[str, Any]) -> dict[str, str]:
                 for name, d in diffs.items()
             },
             unit="DKK",
+            first_colour=1,
         )
     phases = sorted({p for r in regimes.values() for p in r["phases"]})
     out["phase_days"] = grouped_bars(

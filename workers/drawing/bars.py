@@ -1,16 +1,17 @@
-"""Bar charts as SVG text, from plain numbers: no library, no script, no network.
-
-A small stand-in for the operators' drawing module (issue 15); the coordinator can swap
-it for that one. Every chart has a <title> and labelled bars so it reads without colour.
+"""Grouped bar charts as one self-contained SVG, next to the time-axis charts of
+`timeline.py` and in its palette: for comparisons (per regime, per municipality) where
+`timeline.py` draws dates. Pure: numbers in, SVG text out; nothing fetched. Every bar has
+a `<title>` (the browser's tooltip) and a printed value, so it reads without colour.
 """
 
 from __future__ import annotations
 
 from html import escape
 
+from workers.drawing.timeline import PALETTE
+
 __all__ = ["grouped_bars"]
 
-PALETTE = ("#3b6ea5", "#d9822b", "#4f9d69", "#a84d6f", "#7a6fb0", "#8c8c3a")
 WIDTH = 760
 ROW = 22
 LEFT = 230
@@ -21,9 +22,17 @@ def _fmt(value: float) -> str:
 
 
 def grouped_bars(
-    title: str, categories: list[str], series: dict[str, list[float]], *, unit: str = ""
+    title: str,
+    categories: list[str],
+    series: dict[str, list[float]],
+    *,
+    unit: str = "",
+    first_colour: int = 0,
 ) -> str:
-    """Horizontal bars: one group per category, one bar per series (negative values left)."""
+    """Horizontal bars: one group per category, one bar per series (negative values left).
+
+    `first_colour` shifts the palette, so a series keeps its colour across charts that
+    leave out the first series (differences from a baseline)."""
     names = list(series)
     values = [v for vs in series.values() for v in vs]
     low = min([0.0, *values])
@@ -42,7 +51,7 @@ def grouped_bars(
     ]
     for i, name in enumerate(names):
         y = 30 + 20 * i
-        colour = PALETTE[i % len(PALETTE)]
+        colour = PALETTE[(i + first_colour) % len(PALETTE)]
         out.append(f'<rect x="8" y="{y}" width="12" height="12" fill="{colour}"/>')
         out.append(f'<text x="26" y="{y + 11}">{escape(name)}</text>')
     y = 36 + legend_h
@@ -55,7 +64,7 @@ def grouped_bars(
             value = series[name][c]
             x0 = zero_x if value >= 0 else zero_x + plot * (value / span)
             w = abs(plot * value / span)
-            colour = PALETTE[i % len(PALETTE)]
+            colour = PALETTE[(i + first_colour) % len(PALETTE)]
             out.append(
                 f'<rect class="bar" x="{x0:.1f}" y="{y + 2}" width="{max(w, 0.5):.1f}" '
                 f'height="{ROW - 4}" fill="{colour}"><title>{escape(name)}: '
