@@ -28,6 +28,7 @@ from domain.rulebook.diff import diff_rulebooks
 from domain.rulebook.explain import ExplainRefused, parse_day, parse_fact, view_known_on
 from domain.rulebook.explain import explain as explain_rules
 from domain.rulebook.resolver import fmt_value
+from workers.rule_usage import UNREAD, rule_usage
 
 app = typer.Typer(
     help="Validate and explain the rulebook (law as dated data).", no_args_is_help=True
@@ -73,6 +74,17 @@ def check(root: RootOption = None, parameters: ParamsOption = None) -> None:
         f"{len(law.regimes)} standard regimes; hash {rb.content_hash[:16]}; "
         f"loaded in {elapsed * 1000:.0f} ms"
     )
+    usage = rule_usage(law)
+    if not usage.ok:
+        err = Console(stderr=True)
+        for key in usage.unread:
+            err.print(f"[red]dead law:[/red] {key}: read by no consumer and not listed in UNREAD")
+        for key in usage.stale_exceptions:
+            err.print(f"[red]stale exception:[/red] {key}: read after all, or names no key")
+        for key in usage.unused_parameters:
+            err.print(f"[red]unused parameter:[/red] {key}: used by no override")
+        raise typer.Exit(1)
+    Console().print(f"every rule and override key is read ({len(UNREAD)} listed exceptions)")
 
 
 KnownOnOption = Annotated[

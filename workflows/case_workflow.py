@@ -71,6 +71,13 @@ LAW_AS_KNOWN_ON_TODAY = "law-as-known-on-today"
 """Runs recorded before it planned on the law as finally decided, whatever the case's day,
 and stepped a late case straight to today; they replay that way. Since, a case plans on the
 law as known on its own today and re-plans when its calendar passes a decision day."""
+SCHEDULES_NEVER_GO_SILENT = "schedules-never-go-silent"
+"""Runs recorded before it built a repeating duty's next instance only once the current one
+was met (a miss silenced the schedule), ran "N within M months" as a cadence and gave the
+first dagpenge conversation two deadlines; they replay that way."""
+PRECONDITIONS_ON_THEIR_OWN_DAY = "preconditions-on-their-own-day"
+"""Runs recorded before it let a decision through without the preconditions the rulebook
+lists and kept a trial's exemption alive after the trial; they replay that way."""
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 _ACTIVITY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=10),
@@ -121,6 +128,8 @@ class CaseWorkflow:
         # must meet its `patched` call at the same point on every replay.
         regimes_follow_rule_window = workflow.patched(REGIMES_FOLLOW_RULE_WINDOW)
         law_as_known_on_today = workflow.patched(LAW_AS_KNOWN_ON_TODAY)
+        schedules_never_go_silent = workflow.patched(SCHEDULES_NEVER_GO_SILENT)
+        preconditions_on_their_own_day = workflow.patched(PRECONDITIONS_ON_THEIR_OWN_DAY)
         municipality = input.state.municipality if input.state else _required(input).municipality
         rule_slice = await workflow.execute_local_activity(
             LOAD_RULE_SLICE,
@@ -135,13 +144,19 @@ class CaseWorkflow:
         else:
             try:
                 state = engine.open_case(
-                    _required(input), rules, plans_on_all_law=not law_as_known_on_today
+                    _required(input),
+                    rules,
+                    plans_on_all_law=not law_as_known_on_today,
+                    schedules_stop_at_a_miss=not schedules_never_go_silent,
+                    decisions_without_preconditions=not preconditions_on_their_own_day,
                 )
             except EventRefused as error:
                 raise _refusal(error) from None
         self._state = state
         state.memo.regimes_on_window_start_only = not regimes_follow_rule_window
         state.memo.plans_on_all_law = not law_as_known_on_today
+        state.memo.schedules_stop_at_a_miss = not schedules_never_go_silent
+        state.memo.decisions_without_preconditions = not preconditions_on_their_own_day
         engine.note_rulebook(state, rules.content_hash, self._today())
         started_in = state.phase
 

@@ -69,6 +69,8 @@ from domain.case.obligations import (
 from domain.case.operations import OperationalSettings, load_operational_settings
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases import phase_for
+from domain.case.phases.regimes import event_regime
+from domain.case.phases.trial_events import check_trial_only_fact
 from domain.case.reforms import refuse_if_abolished
 from domain.case.rules_view import RuleView, window_regimes
 from domain.rulebook import Rulebook
@@ -105,11 +107,19 @@ class CaseStart(BaseModel):
     """Operational practice; None takes the packaged defaults (domain/case/operations.yaml)."""
 
 
-def open_case(start: CaseStart, rulebook: Rulebook, *, plans_on_all_law: bool = False) -> CaseState:
+def open_case(
+    start: CaseStart,
+    rulebook: Rulebook,
+    *,
+    plans_on_all_law: bool = False,
+    schedules_stop_at_a_miss: bool = False,
+    decisions_without_preconditions: bool = False,
+) -> CaseState:
     """A new case, advanced to its opening day. Raises EventRefused on bad input.
 
-    `plans_on_all_law` is for a workflow replaying a run recorded before decision days
-    existed (see `EngineMemo.plans_on_all_law`)."""
+    `plans_on_all_law`, `schedules_stop_at_a_miss` and `decisions_without_preconditions`
+    only for a workflow replaying a run recorded before those changes (see `EngineMemo`):
+    they must hold from the first step, which already plans the opening phase's duties."""
     try:
         check_reference(start.case_id, "case_id")
     except ValueError as error:
@@ -146,6 +156,8 @@ def open_case(start: CaseStart, rulebook: Rulebook, *, plans_on_all_law: bool = 
         phase_history=[(start.phase, start.opened_on)],
     )
     state.memo.plans_on_all_law = plans_on_all_law
+    state.memo.schedules_stop_at_a_miss = schedules_stop_at_a_miss
+    state.memo.decisions_without_preconditions = decisions_without_preconditions
     _check_facts(rulebook, start.facts, allowed_sources=None)
     state.facts.update(start.facts)
     state.timeline.append(
@@ -201,9 +213,12 @@ def validate_event(
         _check_facts(
             rulebook, {event.fact: event.value}, allowed_sources={"assessment", "journal_note"}
         )
+        check_trial_only_fact(state, rulebook, event.fact, event.effective_date)
         return
     if isinstance(event, ConsentGiven | ConsentWithdrawn):
         _check_facts(rulebook, {event.consent: True}, allowed_sources={"consent"}, field="consent")
+        if isinstance(event, ConsentGiven):  # a withdrawal is always taken
+            check_trial_only_fact(state, rulebook, event.consent, event.effective_date)
         return
     if event.effective_date < state.phase_started_on:
         raise EventRefused(
@@ -252,6 +267,8 @@ def probe(state: CaseState) -> CaseState:
         rulebook_hash=memo.rulebook_hash,
         regimes_on_window_start_only=memo.regimes_on_window_start_only,
         plans_on_all_law=memo.plans_on_all_law,
+        schedules_stop_at_a_miss=memo.schedules_stop_at_a_miss,
+        decisions_without_preconditions=memo.decisions_without_preconditions,
     )
     return twin
 
@@ -279,6 +296,7 @@ def handle_event(
             kind=TimelineKind.EVENT,
             subject=event.type,
             summary=summary,
+            regime=event_regime(state, event, view),
             phase=state.phase,
         )
     )
@@ -296,7 +314,7 @@ def handle_event(
             _meet(state, f"certificate:{event.certificate}", event.effective_date)
         transition = phase.apply(state, event, view)
     if transition is not None:
-        _change_phase(state, transition, rulebook)
+        _change_phase(state, transition, rulebook, cause=summary)
         advance(state, rulebook, today)
     elif view.on == state.today and state.facts == view.window.facts:
         # Same day, same phase, same facts: the view that validated the event still holds.
@@ -396,6 +414,15 @@ def _step(
     _note_regimes(state, view.rulebook, view, today)
     obligations = _phase_obligations(state, view, memo)
     due_change = _reconcile(state, obligations, today, cause, rulebook.content_hash)
+    # A missed instance of a repeating duty brings its next one (schedules never go silent),
+    # so the phase is asked again; each round can only move a schedule forward. The rounds
+    # add instances by the law's schedule, not by a law change: they carry no cause.
+    while state.memo.missed_in_step and not memo.schedules_stop_at_a_miss:
+        state.memo.missed_in_step = False
+        obligations = phase_for(state.phase).obligations(state, view)
+        memo.obligations = (state.phase, view.window, obligations)
+        due_change = _reconcile(state, obligations, today, None, rulebook.content_hash)
+    memo.missed_in_step = False
     state.today = today
     memo.next_wakeup = (_next_wakeup(state, view, due_change),)
     memo.rulebook_hash = rulebook.content_hash
@@ -599,15 +626,22 @@ def _details_of(event_type: type[BaseModel]) -> tuple[str, ...]:
 def _meet(state: CaseState, key: str, on: date) -> None:
     """Mark the earliest-due open or missed obligation that `key` fulfils as met."""
     earliest: ObligationRecord | None = None
+    # A meeting held now is the current instance of its schedule: an open one comes before
+    # one already missed, which stays missed (runs recorded before kept the plain order).
+    legacy = state.memo.schedules_stop_at_a_miss
     for r in _phase_records(state).values():
         if (
             key in r.met_by
             and r.status in PENDING
-            and (earliest is None or (r.due_on, r.id) < (earliest.due_on, earliest.id))
+            and (earliest is None or _meet_order(r, legacy) < _meet_order(earliest, legacy))
         ):
             earliest = r
     if earliest is not None:
         mark_met(state, earliest, on)
+
+
+def _meet_order(record: ObligationRecord, legacy: bool) -> tuple[bool, date, str]:
+    return (not legacy and record.status is MISSED, record.due_on, record.id)
 
 
 def _phase_records(state: CaseState) -> dict[str, ObligationRecord]:
@@ -620,20 +654,21 @@ def _phase_records(state: CaseState) -> dict[str, ObligationRecord]:
     return records
 
 
-def _change_phase(state: CaseState, transition: Transition, rulebook: Rulebook) -> None:
+def _change_phase(
+    state: CaseState, transition: Transition, rulebook: Rulebook, cause: str = ""
+) -> None:
     old = state.phase
     on = transition.on
     for record in _phase_records(state).values():
         if record.status is OPEN:
             record.status = WITHDRAWN
-            note(
-                state,
-                on,
-                TimelineKind.OBLIGATION_WITHDRAWN,
-                record,
-                f"{record.title} withdrawn: {old.value} ended",
-                phase=old,
-            )
+            # Never silently: the line names the decision that ended the phase and the law
+            # the duty belonged to (its own citations, on the record).
+            why = f"{record.title} withdrawn: {old.value} ended"
+            if cause and not state.memo.decisions_without_preconditions:
+                basis = "; ".join(record.citations) or record.regime
+                why += f" by {cause} on {on.isoformat()}; a duty of that phase ({basis})"
+            note(state, on, TimelineKind.OBLIGATION_WITHDRAWN, record, why, phase=old)
     state.pending_actions = [
         i for i in state.pending_actions if state.obligations[i].phase is not old
     ]
@@ -765,6 +800,7 @@ def _reconcile(
         elif record.due_on < today:
             record.status = MISSED
             record.missed_on = day_after(record.due_on)
+            state.memo.missed_in_step = True
             note(
                 state,
                 record.missed_on,

@@ -215,6 +215,9 @@ class TimelineKind(StrEnum):
     ACTION_FAILED = "action_failed"
     RULES_LOADED = "rules_loaded"
     CASE_CLOSED = "case_closed"
+    DECISION_FLAGGED = "decision_flagged"
+    """A decision the law leaves to the municipality, taken without or against its usual
+    basis (e.g. against the team's indstilling): accepted, and the record says so."""
 
 
 @dataclass(slots=True)
@@ -268,6 +271,16 @@ class EngineMemo:
     """Plan on the law as finally decided, whatever the case's today, and step a late case
     straight to today, as the engine did before decision dates. A workflow replaying a run
     recorded then sets it, so the replay issues the same commands; never set otherwise."""
+    schedules_stop_at_a_miss: bool = False
+    """Build a repeating duty's next instance only once the current one is met, as the
+    engine did before a missed instance was seen to silence the schedule. Set only by a
+    workflow replaying a run recorded then (see `phases.base.recurring`)."""
+    decisions_without_preconditions: bool = False
+    """Let decisions through without the preconditions the rulebook lists, and keep trial
+    exemptions alive past their trial, as the engine did before decisions were judged on
+    their own day. Set only by a workflow replaying a run recorded then."""
+    missed_in_step: bool = False
+    """A deadline was marked missed in the running step (see `engine._step`)."""
     phase_records: dict[str, ObligationRecord] | None = None
     """The current phase's obligation records, in step with `CaseState.obligations`: only
     these can be open, and a long case has many more. None until first needed."""

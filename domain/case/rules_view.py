@@ -286,6 +286,14 @@ class RuleView:
             return self.resolve(rule_id)
         return self.rulebook.resolve(rule_id, replace(self._context, target_group=target_group))
 
+    def resolve_on(self, rule_id: str, on: date, target_group: str | None = None) -> Resolution:
+        """The answer on another day (a back-dated decision is judged by the law of its own
+        day, DOMAIN §8.15), for the case's or another target group; no cache is touched."""
+        group = target_group or self.state.target_group
+        if on == self.on and group == self.state.target_group:
+            return self.resolve(rule_id)
+        return self.rulebook.resolve(rule_id, replace(self._context, on=on, target_group=group))
+
     def value(self, rule_id: str) -> Any:
         answer = self.resolve(rule_id)
         if answer.applicable:
@@ -302,7 +310,12 @@ class RuleView:
         """A boolean duty rule (`...required`), honouring exemption decisions that stand."""
         resolution = self.resolve(rule_id)
         lock = self.state.exemption_locks.get(obligation_id)
-        if lock is not None and resolution.value is True and self._regime_ended(lock.regime):
+        if (
+            lock is not None
+            and resolution.value is True
+            and self._regime_ended(lock.regime)
+            and self._fell_due_under(obligation_id, lock.regime)
+        ):
             return Duty(
                 required=False,
                 resolution=resolution,
@@ -312,6 +325,20 @@ class RuleView:
                 ),
             )
         return Duty(required=resolution.value is True, resolution=resolution)
+
+    def _fell_due_under(self, obligation_id: str, regime: str) -> bool:
+        """An exemption is judged on the duty's own day (DOMAIN §8.15 as corrected): it
+        stands only for a duty that fell due while the trial applied; one falling due after
+        the trial's end follows the law of that day. Runs recorded before kept every lock."""
+        if self.state.memo.decisions_without_preconditions:
+            return True
+        record = self.state.obligations.get(obligation_id)
+        if record is None:
+            return False
+        trial = regime.removeprefix("TRIAL:")
+        return trial in self.rulebook.trials_in_scope(
+            self.state.municipality, self.state.target_group, record.due_on
+        )
 
     def _regime_ended(self, regime: str) -> bool:
         """A lock stands only once its trial is out of scope by date; while the trial runs,

@@ -140,7 +140,7 @@ def may_place(  # noqa: PLR0917 - the question's five parts, in the order it is 
             f"A praktik longer than {after.value} weeks must be discussed with the employee "
             f"representatives ({'; '.join(after.citations)}; not exempted by any trial)"
         )
-    if check.value is False:
+    if check.value is False and not _outside_waived_length(rulebook, ctx, check, placement, notes):
         return _answer(True, check.reason, [check, after] if notes else [check], notes)
     counting = rulebook.resolve("forholdstal.counting_basis", ctx)
     shareable = rulebook.resolve("forholdstal.places_shareable", ctx)
@@ -163,6 +163,32 @@ def may_place(  # noqa: PLR0917 - the question's five parts, in the order it is 
     if placement.kind == "loentilskud":
         reason += " (no trial waives the ratio for løntilskud)"
     return _answer(False, reason, basis, notes)
+
+
+def _outside_waived_length(
+    rulebook: Rulebook,
+    ctx: ResolutionContext,
+    check: Resolution,
+    placement: Placement,
+    notes: list[str],
+) -> bool:
+    """True when the trial that waives the ratio does so only for a praktik of a stated
+    length (FK-3.k: 2-4 weeks [001:L3590, L5004]) and this one is not of it: the ratio
+    then applies as usual, and a note says why."""
+    length = rulebook.resolve("ly.praktik_before_fleksjob.weeks", ctx)
+    if placement.kind != "praktik" or not isinstance(length.value, dict):
+        return False
+    if length.regime != check.regime:
+        return False  # another trial's waiver (FK-1.e) has no length condition
+    low, high = int(length.value["min"]), int(length.value["max"])
+    if placement.weeks is not None and low <= placement.weeks <= high:
+        return False
+    stated = f"{placement.weeks} weeks" if placement.weeks else "no length stated"
+    notes.append(
+        f"{length.regime} waives the ratio only for a praktik of {low}-{high} weeks "
+        f"({'; '.join(length.citations)}); this one has {stated}, so the ratio applies"
+    )
+    return True
 
 
 _WAITING_RULE = {

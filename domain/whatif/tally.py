@@ -19,14 +19,15 @@ from domain.whatif.simulate import CaseRun
 
 __all__ = ["Price", "Tally", "duty_label", "family", "price_of", "tally_case", "tally_records"]
 
-_NUMBER = re.compile(r"\.\d+(?=\.|$)")
+_NUMBER = re.compile(r"\.w?\d+(?=\.|$)")
 CERTIFICATE = ObligationKind.CERTIFICATE
 EXEMPTED = ObligationStatus.EXEMPTED
 WITHDRAWN = ObligationStatus.WITHDRAWN
 
 
 def family(obligation_id: str) -> str:
-    """`sdp.followup.3` -> `sdp.followup`, `rf.end.1.lae265` -> `rf.end.lae265`."""
+    """`sdp.followup.3` -> `sdp.followup`, `rf.end.1.lae265` -> `rf.end.lae265`,
+    `rf.conversation.w1.2` (the 2nd of a window's count) -> `rf.conversation`."""
     return _NUMBER.sub("", obligation_id)
 
 

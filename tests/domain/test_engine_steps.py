@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from domain.case import engine, rules_view
-from domain.case.dates import ONE_DAY
-from domain.case.model import CaseState, Obligation, TimelineKind
+from domain.case.dates import ONE_DAY, day_after
+from domain.case.model import CaseState, Obligation, ObligationStatus, TimelineKind
 from domain.case.phase import Phase
 from domain.case.phases import phase_for
 from domain.case.rules_view import RuleView
@@ -109,7 +109,9 @@ def _counting_obligations(monkeypatch: pytest.MonkeyPatch, phase: Phase) -> list
 def test_a_wakeup_reuses_the_obligations_until_an_event_comes(
     rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scenario = _year(FIRST)
+    # Sygedagpenge: a phase whose answers move only with events (and with a missed
+    # deadline, which the first wake-up here is not).
+    scenario = _year(SCENARIO_DIR / "thisted_sdp_standard_to_jaf.yaml")
     rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
     engine.handle_event(state, scenario.events[0], rules, scenario.events[0].effective_date)
@@ -118,9 +120,13 @@ def test_a_wakeup_reuses_the_obligations_until_an_event_comes(
     assert wake is not None
 
     engine.advance(state, rules, wake)
-    assert calls == []  # only time passed, in the same rule window
+    # Only time passed, in the same rule window; but the follow-up was missed that day,
+    # so the phase is asked once more, for the schedule's next instance.
+    assert state.obligations["sdp.followup.1"].status is ObligationStatus.MISSED
+    assert calls == [wake]
+    assert state.obligations["sdp.followup.2"].status is ObligationStatus.OPEN
 
-    event = scenario.events[1]
+    event = scenario.events[4]
     engine.advance(state, rules, event.effective_date)
     calls.clear()
     engine.handle_event(state, event, rules, event.effective_date)
@@ -137,11 +143,19 @@ def test_a_phase_that_changes_between_events_is_asked_again_at_every_wakeup(
     phase = phase_for(state.phase)
     monkeypatch.setattr(phase, "changes_between_events", True)
     calls = _counting_obligations(monkeypatch, phase)
-    wake = engine.next_wakeup(state, rules)
-    assert wake is not None
+    # Wake-ups before the plan's deadline (a decision day among them) ask once each.
+    plan_missed = day_after(state.obligations["rf.plan.1"].due_on)
+    while (wake := engine.next_wakeup(state, rules)) is not None and wake < plan_missed:
+        calls.clear()
+        engine.advance(state, rules, wake)
+        assert calls == [wake]
+    assert wake == plan_missed
 
+    calls.clear()
     engine.advance(state, rules, wake)
-    assert calls == [wake]
+    # Once for the step, once more for the next instance of the plan missed that day.
+    assert state.obligations["rf.plan.1"].status is ObligationStatus.MISSED
+    assert calls == [wake, wake]
 
 
 def test_a_probe_never_shares_cached_rule_answers_with_the_case(rulebook: Rulebook) -> None:

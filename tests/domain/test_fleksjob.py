@@ -78,7 +78,9 @@ def test_standard_ly_duties_in_frederikshavn(start: Any) -> None:
     assert c.obligation("ly.1.followup").due_on == D(2019, 7, 1)
     c.event(D(2019, 1, 15), "meeting_held", meeting="cv_conversation")
     c.event(D(2019, 3, 20), "meeting_held", meeting="jobsamtale")
-    assert c.obligation("ly.1.contact.2").due_on == D(2019, 6, 20)
+    # Each time 3 months of LY have been received [001:L1162]: a fixed calendar from the
+    # start of LY, which a conversation held early does not move.
+    assert c.obligation("ly.1.contact.2").due_on == D(2019, 7, 1)
     # the reassessment: prepared 8 weeks ahead (operational), triggered at 12 in 18 months
     c.until(D(2019, 11, 5))
     assert "ly.1.revurdering.1" not in c.state.obligations
@@ -130,15 +132,21 @@ def test_fk_3b_end_an_exemption_stands_and_the_next_reassessment_is_due(start: A
     c = start("aalborg", D(2020, 12, 1), ly_started_on=D(2020, 12, 1))
     c.until(D(2021, 12, 1))
     assert c.obligation("ly.1.revurdering.1").status is ObligationStatus.EXEMPTED
+    # No contact held in 2021: the four due on the calendar were missed, one by one.
+    c.until(D(2021, 12, 14))
+    missed = [c.obligation(f"ly.1.contact.{n}") for n in (1, 2, 3, 4)]
+    assert [m.status for m in missed] == [ObligationStatus.MISSED] * 4
+    assert [m.due_on for m in missed] == [D(2021, m, 1) for m in (3, 6, 9, 12)]
     c.event(D(2021, 12, 15), "meeting_held", meeting="jobsamtale")
-    contact = c.obligation("ly.1.contact.2")
+    contact = c.obligation("ly.1.contact.5")
+    assert contact.met_on == D(2021, 12, 15)
     assert contact.regime == "TRIAL:FK-3.b"
     assert "reassessment's content" in contact.reason
     c.until(D(2022, 1, 1))
     assert c.obligation("ly.1.revurdering.1").status is ObligationStatus.EXEMPTED
     assert "stands" not in c.obligation("ly.1.revurdering.1").reason
-    contact = c.obligation("ly.1.contact.2")
-    assert (contact.status, contact.due_on) == (ObligationStatus.OPEN, D(2022, 3, 15))
+    contact = c.obligation("ly.1.contact.6")
+    assert (contact.status, contact.due_on) == (ObligationStatus.OPEN, D(2022, 6, 1))
     assert contact.regime == "STANDARD_2020"
     assert "reassessment's content" not in contact.reason
     c.until(D(2022, 12, 1))
@@ -231,7 +239,13 @@ def test_entry_from_jaf_needs_the_rehabiliteringsteam(rulebook: Rulebook) -> Non
     refused = c.refused(D(2019, 3, 5), "decision_made", decision="fleksjob_granted")
     assert "rehabiliteringsteam" in refused.reason
     c.event(D(2019, 3, 20), "meeting_held", meeting="rt_meeting", recommendation="fleksjob")
-    c.event(D(2019, 3, 25), "decision_made", decision="fleksjob_granted")
+    # No LÆ265 before the team: its indstilling and the decision on it are as a rule
+    # invalid [001:L1932].
+    refused = c.refused(D(2019, 3, 25), "decision_made", decision="fleksjob_granted")
+    assert "rt.lae265.required" in refused.reason and "no LÆ265" in refused.reason
+    c.event(D(2019, 3, 26), "certificate_received", certificate="LAE265")
+    c.event(D(2019, 3, 27), "meeting_held", meeting="rt_meeting", recommendation="fleksjob")
+    c.event(D(2019, 3, 28), "decision_made", decision="fleksjob_granted")
     assert (c.state.phase, c.state.target_group) == (PhaseName.FLEKSJOB, "2.7")
     c.event(D(2019, 4, 1), "decision_made", decision="ly_started")
     assert c.obligation("ly.1.cv").due_on == D(2019, 4, 22)

@@ -82,17 +82,21 @@ def test_fk_3j_needs_the_journal_note(start: Any) -> None:
 
 
 def test_fk_3j_does_not_apply_in_rebild(start: Any) -> None:
-    c = hired(start("rebild", D(2019, 1, 1), note=True), D(2019, 3, 1))
+    c = hired(start("rebild", D(2019, 1, 1)), D(2019, 3, 1))
+    refused = c.refused(D(2019, 3, 2), "assessment_recorded", fact=NOTE, value=True)
+    assert "FK-3.j" in refused.reason and "not run in rebild" in refused.reason
     assert c.obligation("foep.loentilskud.1.followup.1").due_on == D(2019, 9, 1)
 
 
 def test_fk_3j_starts_on_2018_07_01(start: Any) -> None:
     """A pending follow-up is recounted from the trial's first day (DOMAIN §8.15)."""
-    c = hired(start("vesthimmerland", D(2018, 5, 1), note=True), D(2018, 6, 1))
-    c.until(D(2018, 6, 30))
+    c = hired(start("vesthimmerland", D(2018, 5, 1)), D(2018, 6, 1))
+    # Before the trial there is no order to cite: the note is refused, naming FK-3.j.
+    refused = c.refused(D(2018, 6, 30), "assessment_recorded", fact=NOTE, value=True)
+    assert "FK-3.j" in refused.reason and "2018-07-01" in refused.reason
     first = c.obligation("foep.loentilskud.1.followup.1")
     assert (first.due_on, first.regime) == (D(2018, 12, 1), "STANDARD_2015")
-    c.until(D(2018, 7, 1))
+    c.event(D(2018, 7, 1), "assessment_recorded", fact=NOTE, value=True)
     first = c.obligation("foep.loentilskud.1.followup.1")
     assert (first.due_on, first.regime) == (D(2021, 1, 1), "TRIAL:FK-3.j")
 
@@ -104,7 +108,7 @@ def test_when_fk_3j_ends_the_follow_up_comes_back_from_the_boundary(start: Any) 
     c.until(D(2022, 1, 1))
     first = c.obligation("foep.loentilskud.1.followup.1")
     assert (first.due_on, first.regime) == (D(2022, 7, 1), "STANDARD_2020")
-    other = hired(start("rebild", D(2020, 5, 1), note=True), D(2020, 6, 1))
+    other = hired(start("rebild", D(2020, 5, 1)), D(2020, 6, 1))
     assert other.obligation("foep.loentilskud.1.followup.1").due_on == D(2020, 12, 1)
 
 
@@ -140,6 +144,7 @@ def test_entry_from_rf_needs_the_rehabiliteringsteam(rulebook: Rulebook) -> None
     )
     refused = c.refused(D(2019, 4, 1), "decision_made", decision="foep_granted")
     assert "rehabiliteringsteam" in refused.reason
+    c.event(D(2019, 4, 2), "certificate_received", certificate="LAE265")
     c.event(D(2019, 4, 10), "meeting_held", meeting="rt_meeting", recommendation="foertidspension")
     c.event(D(2019, 4, 20), "decision_made", decision="foep_granted")
     assert (c.state.phase, c.state.target_group) == (PhaseName.FOERTIDSPENSION, "2.6")

@@ -44,9 +44,11 @@ def course(
 
 def test_dagpenge_standard_six_conversations_every_four_weeks(rulebook: Rulebook) -> None:
     case = course(rulebook, "morsoe", D(2019, 1, 7))
-    assert case.obligation("kontakt.1.jobsamtale.1").due_on == D(2019, 2, 4)
     faelles = case.obligation("kontakt.faellessamtale")
     assert faelles.due_on == D(2019, 2, 18)  # end of the 3-6 week window
+    # The first jobsamtale is the joint one [001:L1069-1071]: one conversation, one
+    # deadline (the joint window's [001:L5874], not also the 4-weekly rhythm's 4 Feb).
+    assert case.obligation("kontakt.1.jobsamtale.1").due_on == faelles.due_on
     case.event(D(2019, 2, 1), "meeting_held", meeting="faellessamtale")
     assert case.obligation("kontakt.faellessamtale").status is ObligationStatus.MET
     assert case.obligation("kontakt.1.jobsamtale.1").status is ObligationStatus.MET

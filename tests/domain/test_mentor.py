@@ -71,12 +71,16 @@ def test_contact_was_weekly_before_2016(rulebook: Rulebook) -> None:
     case = mentor_case(rulebook, "thisted", D(2015, 11, 2))
     case.event(D(2015, 12, 1), "decision_made", decision="mentor_assigned")
     assert case.obligation("mentor.1.period.1.contact.1").due_on == D(2015, 12, 8)
+    # Three weekly contacts missed, each followed by the next on the weekly schedule; the
+    # contact held on 29 December is the one due that day.
     case.event(D(2015, 12, 29), "meeting_held", meeting="mentor_contact")
-    assert case.obligation("mentor.1.period.1.contact.2").due_on == D(2016, 1, 5)
+    statuses = [case.obligation(f"mentor.1.period.1.contact.{n}").status for n in (1, 2, 3, 4)]
+    assert statuses == [ObligationStatus.MISSED] * 3 + [ObligationStatus.MET]
+    assert case.obligation("mentor.1.period.1.contact.5").due_on == D(2016, 1, 5)
     # The pending contact is recomputed from the boundary with the two-weekly interval
     # of Finansloven 2016 (DOMAIN §8.15).
     case.until(D(2016, 1, 2))
-    nxt = case.obligation("mentor.1.period.1.contact.2")
+    nxt = case.obligation("mentor.1.period.1.contact.5")
     assert nxt.due_on == D(2016, 1, 15)
     assert nxt.status is ObligationStatus.OPEN
 

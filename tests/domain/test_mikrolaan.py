@@ -327,7 +327,9 @@ def test_start_up_period_exemptions_mentor_and_surveys(rulebook: Rulebook) -> No
     ]
 
 
-def test_start_up_exemptions_stand_when_the_trial_ends_mid_period(rulebook: Rulebook) -> None:
+def test_start_up_duties_return_when_the_trial_ends_mid_period(rulebook: Rulebook) -> None:
+    """DOMAIN §8.15 as corrected: the loan and its period stand; a duty follows the law of
+    the day it falls due, so availability returns when FK-1.a ends."""
     c = referral(rulebook, "aalborg", D(2022, 6, 1))
     c.event(D(2022, 6, 1), "decision_made", decision="screening_passed")
     c.event(D(2022, 6, 6), "decision_made", decision="mikrolaan_admitted", seat=60)
@@ -336,6 +338,7 @@ def test_start_up_exemptions_stand_when_the_trial_ends_mid_period(rulebook: Rule
     c.until(D(2023, 1, 10))
     assert "TRIAL:FK-1.a" not in c.state.regimes
     duty = c.obligation("mikrolaan.startup.duty.las_raadighed")
-    assert duty.status is ObligationStatus.EXEMPTED
+    assert duty.status is ObligationStatus.OPEN
+    assert duty.created_on == D(2023, 1, 1)
     assert c.obligation("mikrolaan.startup.end").due_on == D(2023, 3, 4)
     assert any(e.kind is TimelineKind.REGIME_CHANGED for e in c.state.timeline)

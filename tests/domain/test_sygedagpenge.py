@@ -84,11 +84,23 @@ def test_a_missed_follow_up_is_recorded_the_day_after_its_deadline(case: CaseFac
     record = c.obligation("sdp.followup.1")
     assert record.status is ObligationStatus.MISSED
     assert record.missed_on == D(2019, 4, 26)
+    # The schedule goes on: the next is due 4 weeks after the day the missed one was due.
+    assert c.obligation("sdp.followup.2").due_on == D(2019, 5, 23)
     c.event(D(2019, 5, 2), "meeting_held", meeting="followup_conversation")
-    assert c.obligation("sdp.followup.1").status is ObligationStatus.MET
-    assert "met late" in c.state.timeline[-1].summary or any(
-        "met late" in e.summary for e in c.state.timeline
-    )
+    assert c.obligation("sdp.followup.1").status is ObligationStatus.MISSED
+    assert c.obligation("sdp.followup.2").met_on == D(2019, 5, 2)
+    assert c.obligation("sdp.followup.3").due_on == D(2019, 5, 30)
+
+
+def test_a_follow_up_held_a_day_late_leaves_the_missed_one_missed(case: CaseFactory) -> None:
+    c = case("thisted", D(2019, 3, 4), first_absence_day=D(2019, 3, 1))
+    c.event(D(2019, 3, 5), "screened", category=2)
+    # Held the day after the deadline: the deadline was missed, and the conversation held
+    # is the schedule's next one; the one after counts from it (SDL § 13b, from the last held).
+    c.event(D(2019, 4, 26), "meeting_held", meeting="followup_conversation")
+    assert c.obligation("sdp.followup.1").status is ObligationStatus.MISSED
+    assert c.obligation("sdp.followup.2").met_on == D(2019, 4, 26)
+    assert c.obligation("sdp.followup.3").due_on == D(2019, 5, 24)
 
 
 def test_category_1_gets_no_lae285_and_only_the_first_follow_up(case: CaseFactory) -> None:

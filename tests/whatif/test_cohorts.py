@@ -31,8 +31,9 @@ def _run(
 
 def test_a_listed_case_counted_by_hand() -> None:
     # The Thisted scenario: screened 2019-03-05 (category 2 -> LÆ285), follow-ups 1-4 held
-    # (the 5th withdrawn when JAF starts 2019-07-25), the team with its LÆ265 and the JAF
-    # grant-end decision, then RF from 2019-09-02 (first conversation, the plan) to 12-31.
+    # (the 5th withdrawn when JAF starts 2019-07-25; so are JAF's yearly conversations),
+    # the team with its LÆ265 and the JAF grant-end decision, then RF from 2019-09-02 to
+    # 12-31: its plan and its six conversations due within the first year (one window).
     members = {THISTED: (SCENARIOS / THISTED).read_text()}
     tallies = _run(f"name: hand\nmembers: [{THISTED}]\n", ["standard"], members, date(2020, 4, 1))
     report = build_report("hand", tallies, "2020-04-01")["regimes"]["standard"]
@@ -40,7 +41,7 @@ def test_a_listed_case_counted_by_hand() -> None:
     assert required == {
         "screening": 1,
         "certificate:LAE285": 1,
-        "conversation": 4 + 1,
+        "conversation": 4 + 6,
         "reassessment": 1,
         "team_presentation": 1,
         "certificate:LAE265": 1,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
-from domain.case.dates import add_months
+from domain.case.dates import ONE_DAY, add_months
 from domain.case.events import CaseEvent, DecisionMade, Screened
 from domain.case.identifiers import quoted
 from domain.case.model import (
@@ -18,7 +18,7 @@ from domain.case.model import (
     ObligationStatus,
     PhaseName,
 )
-from domain.case.obligations import MET
+from domain.case.obligations import MET, MISSED
 from domain.case.phase import EventRefused
 from domain.case.rules_view import RuleView, make_obligation
 from domain.rulebook import Resolution
@@ -108,12 +108,75 @@ def recurring(
     reason: str,
     meeting: str | None,
     capacity: int | None = None,
+    calendar: Callable[[int], date] | None = None,
 ) -> Obligation:
-    """The current instance of a repeating duty ("every 4 weeks", "6 per 12 months").
+    """The current instance of a repeating duty ("at least every 4 weeks").
 
-    Instance k+1 opens the day instance k is met and is due `next_due(met_on)`; an unmet
-    instance stays the current one (open, or missed until it is met late).
+    The law fixes one of two anchors, and the phase says which:
+    - from the last held (default): instance k+1 is due `next_due(held_k)`;
+    - a fixed calendar (`calendar(n)` = instance n's due date), e.g. "each time 3 months of
+      benefit have been received" [001:L1162]: holding one early or late moves nothing.
+
+    A missed instance stays missed and the schedule goes on: its successor opens the day
+    after the miss and is due `next_due(due_k)` (the day the conversation should have been
+    held) or on the calendar. Met late, the missed one anchors its successor again (a
+    from-the-last-held schedule counts from the conversation actually held).
     """
+    if state.memo.schedules_stop_at_a_miss:
+        return _recurring_until_a_miss(
+            state,
+            prefix=prefix,
+            kind=kind,
+            title=title,
+            first_opens=first_opens,
+            first_due=first_due,
+            next_due=next_due,
+            basis=basis,
+            reason=reason,
+            meeting=meeting,
+            capacity=capacity,
+        )
+    number, opens, due = 1, first_opens, first_due
+    records = state.obligations
+    while (record := records.get(f"{prefix}.{number}")) is not None:
+        if record.status is MET and record.met_on is not None:
+            opens, anchor = record.met_on, record.met_on
+        elif record.status is MISSED and record.missed_on is not None:
+            opens, anchor = record.missed_on, record.due_on
+        else:
+            break
+        number += 1
+        due = calendar(number) if calendar is not None else next_due(anchor)
+        due = max(due, opens)
+    return make_obligation(
+        obligation_id=f"{prefix}.{number}",
+        kind=kind,
+        title=f"{title} {number}",
+        opens_on=opens,
+        due_on=due,
+        basis=basis,
+        reason=reason,
+        action=booking(meeting, opens, due, capacity) if meeting else None,
+        met_by=(f"meeting:{meeting}",) if meeting else (),
+    )
+
+
+def _recurring_until_a_miss(
+    state: CaseState,
+    *,
+    prefix: str,
+    kind: ObligationKind,
+    title: str,
+    first_opens: date,
+    first_due: date,
+    next_due: Callable[[date], date],
+    basis: list[Resolution],
+    reason: str,
+    meeting: str | None,
+    capacity: int | None,
+) -> Obligation:
+    """The schedule as runs recorded before `schedules-never-go-silent` planned it: the
+    next instance appears only once the current one is met (kept only so they replay)."""
     number, opens = 1, first_opens
     while (done := met_on(state, f"{prefix}.{number}")) is not None:
         number, opens = number + 1, done
@@ -140,24 +203,75 @@ def conversations_per_period(
     title: str,
     start: date,
     meeting: str,
-) -> Obligation:
-    """ "At least N conversations per M months" (`<area>.conversations.min_count` /
-    `.period_months`), spread evenly: each is due M/N months after the previous one."""
-    spacing, basis, reason = view.derived(
-        ("conversations", area, title), lambda: _conversation_rules(view, area, title)
+) -> list[Obligation]:
+    """ "At least N conversations within M calendar months" (`<area>.conversations.min_count`
+    / `.period_months`, e.g. [001:L1216]): a count in a window, not a cadence.
+
+    The windows are consecutive M-month periods from the course start. Each window holds
+    N instances, all open from its first day and all due on its last: any N conversations
+    held in it meet them, however they fall, and a further one held early leaves nothing
+    missed. Only the bookings are spread (one per M/N months, practice, not law), so the
+    caseworker is not asked to book N meetings on one day.
+    """
+    if state.memo.schedules_stop_at_a_miss:
+        spacing, basis, reason = view.derived(
+            ("conversations", area, title), lambda: _conversation_rules(view, area, title)
+        )
+        return [
+            _recurring_until_a_miss(
+                state,
+                prefix=prefix,
+                kind=ObligationKind.CONVERSATION,
+                title=title,
+                first_opens=start,
+                first_due=add_months(start, spacing),
+                next_due=lambda held: add_months(held, spacing),
+                basis=basis,
+                reason=reason,
+                meeting=meeting,
+                capacity=None,
+            )
+        ]
+    count, months, basis = view.derived(
+        ("conversations.window", area), lambda: _window_rules(view, area)
     )
-    return recurring(
-        state,
-        prefix=prefix,
-        kind=ObligationKind.CONVERSATION,
-        title=title,
-        first_opens=start,
-        first_due=add_months(start, spacing),
-        next_due=lambda held: add_months(held, spacing),
-        basis=basis,
-        reason=reason,
-        meeting=meeting,
-    )
+    window = 1
+    while add_months(start, window * months) <= view.on:
+        window += 1  # earlier windows are settled: their records hold the outcome
+    result: list[Obligation] = []
+    # The window just closed too (its unmet instances are missed, not withdrawn, on the
+    # day after it), and the next one (the day it opens is a wake-up).
+    for number in range(max(1, window - 1), window + 2):
+        opens = add_months(start, (number - 1) * months)
+        closes = add_months(start, number * months)
+        due = closes - ONE_DAY
+        reason = (
+            f"At least {count} {title.lower()}s within the {months} months "
+            f"{opens.isoformat()} to {due.isoformat()}"
+        )
+        for index in range(1, count + 1):
+            book_from = add_months(opens, ((index - 1) * months) // count)
+            book_by = min(due, add_months(opens, (index * months) // count))
+            result.append(
+                make_obligation(
+                    obligation_id=f"{prefix}.w{number}.{index}",
+                    kind=ObligationKind.CONVERSATION,
+                    title=f"{title} {index} of {count} ({opens.isoformat()} to {due.isoformat()})",
+                    opens_on=opens,
+                    due_on=due,
+                    basis=basis,
+                    reason=reason,
+                    action=booking(meeting, book_from, book_by),
+                    met_by=(f"meeting:{meeting}",),
+                )
+            )
+    return result
+
+
+def _window_rules(view: RuleView, area: str) -> tuple[int, int, list[Resolution]]:
+    count = view.resolve(f"{area}.conversations.min_count")
+    months = view.resolve(f"{area}.conversations.period_months")
+    return int(count.value), int(months.value), [count, months]
 
 
 def _conversation_rules(view: RuleView, area: str, title: str) -> tuple[int, list[Resolution], str]:

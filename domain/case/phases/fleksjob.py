@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.case.dates import add_months, add_weeks
-from domain.case.events import CaseEvent, DecisionMade
+from domain.case.events import CaseEvent, DecisionMade, MeetingHeld
 from domain.case.model import (
     CaseState,
     Obligation,
@@ -33,6 +33,7 @@ from domain.case.model import (
 from domain.case.obligations import PENDING, meet_obligation
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import as_date, booking, check_decision, recurring, refuse_screening
+from domain.case.phases.preconditions import check_form
 from domain.case.rules_view import RuleView, make_obligation
 
 __all__ = ["FleksjobPhase", "ly_months_received", "reassessment_trigger"]
@@ -156,6 +157,8 @@ class FleksjobPhase:
 
     def validate(self, state: CaseState, event: CaseEvent, view: RuleView) -> None:
         refuse_screening(self.name, event)
+        if isinstance(event, MeetingHeld) and event.meeting == CONTACT:
+            check_form(state, event, view, "ly.contact.forms")
         if not isinstance(event, DecisionMade):
             return
         check_decision(self.name, self.decisions, event)
@@ -292,6 +295,9 @@ class FleksjobPhase:
             basis=[interval, moved] if moved.value is True else [interval],
             reason=reason,
             meeting=CONTACT,
+            # "senest hver gang borger har modtaget ledighedsydelse i 3 mdr." [001:L1162]:
+            # counted in months of LY from the spell's start, not from the last held.
+            calendar=lambda number: add_months(view.anchor(start, interval), number * months),
         )
 
     def _reassessment(

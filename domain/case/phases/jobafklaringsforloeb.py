@@ -17,6 +17,7 @@ from domain.case.model import CaseState, Obligation, ObligationKind, PhaseName
 from domain.case.obligations import meet_obligation
 from domain.case.phase import Transition
 from domain.case.phases.base import check_decision, conversations_per_period
+from domain.case.phases.preconditions import check_form, record_flags
 from domain.case.phases.rehabiliteringsteam import (
     RT_MEETING,
     check_grant,
@@ -37,7 +38,7 @@ DECISIONS = frozenset(
 
 class JobafklaringPhase:
     name = PhaseName.JOBAFKLARINGSFORLOEB
-    changes_between_events = False
+    changes_between_events = True  # the count window in force moves with the date
     target_group = "2.14"
     meeting_kinds = frozenset({RT_MEETING, CONVERSATION})
     decisions = DECISIONS
@@ -51,6 +52,8 @@ class JobafklaringPhase:
     def validate(self, state: CaseState, event: CaseEvent, view: RuleView) -> None:
         if isinstance(event, MeetingHeld):
             check_rt_meeting(event)
+            if event.meeting == CONVERSATION:
+                check_form(state, event, view, "jaf.conversations.forms")
         elif isinstance(event, DecisionMade):
             check_decision(self.name, self.decisions, event)
             check_grant(state, event, view)
@@ -64,6 +67,7 @@ class JobafklaringPhase:
         if not isinstance(event, DecisionMade):
             return None
         on = event.effective_date
+        record_flags(state, event, view)
         course = state.phase_data["course"]
         meet_obligation(state, f"jaf.{course}.grant_end", on)
         match event.decision:
@@ -99,7 +103,7 @@ class JobafklaringPhase:
                 ("jaf.rt", prefix, start, expected),
                 lambda: self._team(view, prefix, start, expected),
             ),
-            conversations_per_period(
+            *conversations_per_period(
                 state,
                 view,
                 area="jaf",

@@ -262,7 +262,7 @@ class KontaktforloebPhase:
         if course == DAGPENGE:
             return self._dagpenge(state, view)
         if course == "integration":
-            return [self._integration(state, view)]
+            return self._integration(state, view)
         if course in (KH_AKTIVITETSPARAT, UH_AKTIVITETSPARAT):
             return [self._coordinating(state, view)]
         return []
@@ -277,8 +277,15 @@ class KontaktforloebPhase:
         count = view.resolve("kontakt.dagpenge.min_count_first_6_months")
         compliance = view.resolve(_COMPLIANCE_RULE[DAGPENGE])
         result: list[Obligation] = []
+        first_due = add_weeks(view.anchor(start, interval), int(interval.value))
         if data["faelles_held_on"] is None:
-            result.append(self._faelles(state, view, start, interval))
+            faelles = self._faelles(state, view, start, interval)
+            result.append(faelles)
+            if _first_is_joint(state, view):
+                # One conversation, one deadline: where the first jobsamtale *is* the joint
+                # one, the joint window's end [001:L5874] governs it, not the 4-weekly
+                # rhythm [001:L1065] that runs from it.
+                first_due = faelles.due_on
         rhythm = view.resolve("kontakt.dagpenge.seasonal_rhythm_required")
         if state.facts.get(SEASONAL_FACT) is True and rhythm.value is False:
             result.append(
@@ -302,7 +309,7 @@ class KontaktforloebPhase:
             kind=ObligationKind.CONVERSATION,
             title="Jobsamtale",
             first_opens=start,
-            first_due=add_weeks(view.anchor(start, interval), weeks),
+            first_due=first_due,
             next_due=self._next_due(state, view, interval, lambda d: add_weeks(d, weeks)),
             basis=[interval, count, *_changed_by_trial(cadence, compliance)],
             reason=_with_basis(
@@ -395,8 +402,20 @@ class KontaktforloebPhase:
             add_months(start, number * _MONTHS_PER_YEAR),
         )
 
-    def _integration(self, state: CaseState, view: RuleView) -> Obligation:
+    def _integration(self, state: CaseState, view: RuleView) -> list[Obligation]:
+        """The course year's minimum, and the year just ended: a minimum not reached is
+        missed when its year closes, not withdrawn (INL § 20 [001:L3230])."""
         number, start, end = self._integration_year(state, view.on)
+        result = [self._integration_minimum(view, number, start, end)]
+        if number > 1 and not state.memo.schedules_stop_at_a_miss:
+            course = as_date(state.phase_data["course_start"], "course_start")
+            previous = add_months(course, (number - 2) * _MONTHS_PER_YEAR)
+            result.insert(0, self._integration_minimum(view, number - 1, previous, start))
+        return result
+
+    def _integration_minimum(
+        self, view: RuleView, number: int, start: date, end: date
+    ) -> Obligation:
         minimum = view.resolve("kontakt.integration.min_count")
         below = view.resolve("kontakt.integration.below_min_allowed")
         exempted = below.value is True
@@ -459,3 +478,12 @@ def _current(state: CaseState, prefix: str) -> str | None:
         key=lambda r: (r.due_on, r.id),
     )
     return pending[0].id if pending else None
+
+
+def _first_is_joint(state: CaseState, view: RuleView) -> bool:
+    """The course's first jobsamtale is the fællessamtale (standard law [001:L1069-1071];
+    FK-1.d lets it be the 2nd or 3rd [001:L971])."""
+    if state.memo.schedules_stop_at_a_miss or int(state.phase_data["spell"]) != 1:
+        return False
+    latest = view.resolve("kontakt.dagpenge.faellessamtale.latest_conversation_number")
+    return int(latest.value) == 1

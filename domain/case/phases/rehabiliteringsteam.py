@@ -15,6 +15,7 @@ from domain.case.identifiers import quoted
 from domain.case.model import CaseState, Obligation, ObligationKind
 from domain.case.phase import EventRefused
 from domain.case.phases.base import booking, certificate_request
+from domain.case.phases.preconditions import check_preconditions
 from domain.case.rules_view import Duty, RuleView, make_obligation
 
 __all__ = [
@@ -70,6 +71,11 @@ def check_grant(state: CaseState, event: DecisionMade, view: RuleView) -> None:
     """A grant of RF, fleksjob or FØP needs the team's indstilling first, where the law says so."""
     rule_id = GRANT_DECISIONS.get(event.decision)
     if rule_id is None:
+        return
+    if not state.memo.decisions_without_preconditions:
+        check_preconditions(state, event, view)
+        if event.decision == "rf_granted":
+            check_rf_end(event, view)
         return
     required = view.resolve(rule_id)
     if required.value is True and state.phase_data.get("rt_recommendation") is None:

@@ -17,6 +17,7 @@ from domain.case.model import CaseState, Obligation, ObligationKind, ObligationS
 from domain.case.obligations import meet_obligation
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import check_decision, conversations_per_period, recurring, status_of
+from domain.case.phases.preconditions import check_form, check_preconditions, record_flags
 from domain.case.phases.rehabiliteringsteam import (
     RT_MEETING,
     check_grant,
@@ -47,7 +48,7 @@ _DONE = (ObligationStatus.MET, ObligationStatus.EXEMPTED)
 
 class RessourceforloebPhase:
     name = PhaseName.RESSOURCEFORLOEB
-    changes_between_events = False
+    changes_between_events = True  # the count window in force moves with the date
     target_group = "2.11"
     meeting_kinds = frozenset({RT_MEETING, CONVERSATION})
     decisions = DECISIONS
@@ -63,12 +64,15 @@ class RessourceforloebPhase:
     def validate(self, state: CaseState, event: CaseEvent, view: RuleView) -> None:
         if isinstance(event, MeetingHeld):
             check_rt_meeting(event)
+            if event.meeting == CONVERSATION:
+                check_form(state, event, view, "rf.conversations.forms")
         elif isinstance(event, DecisionMade):
             check_decision(self.name, self.decisions, event)
             check_grant(state, event, view)
             check_reval_grant(state, event, view)
             if event.decision == "rf_extended":
                 self._check_extension(state, event, view)
+                check_preconditions(state, event, view)
 
     def _check_extension(self, state: CaseState, event: DecisionMade, view: RuleView) -> None:
         data = state.phase_data
@@ -91,7 +95,17 @@ class RessourceforloebPhase:
                     f"ressourceforløb ({cap.regime}); {left} left",
                 )
         elif event.route == THROUGH_TEAM:
-            if status_of(state, f"{prefix}.rt") not in _DONE:
+            held = status_of(state, f"{prefix}.rt")
+            if held is ObligationStatus.EXEMPTED and not state.memo.decisions_without_preconditions:
+                # FK-3.h waived the team: an extension without it is administrative and
+                # counts against the trial's cap, whichever route the caller names.
+                raise EventRefused(
+                    "route",
+                    "the team meeting was not held (waived under FK-3.h): an extension "
+                    "without the team is administrative and counts against its cap of "
+                    "administrative months",
+                )
+            if held not in _DONE:
                 raise EventRefused(
                     "route", "an extension through the team needs the RT meeting held first"
                 )
@@ -111,6 +125,7 @@ class RessourceforloebPhase:
         if not isinstance(event, DecisionMade):
             return None
         on = event.effective_date
+        record_flags(state, event, view)
         match event.decision:
             case "indsatsplan_updated":
                 meet_obligation(state, self._plan(state, view).id, on)
@@ -160,7 +175,7 @@ class RessourceforloebPhase:
         start = state.phase_started_on
         end_on: date = data["end_on"]
         result = [
-            conversations_per_period(
+            *conversations_per_period(
                 state,
                 view,
                 area="rf",

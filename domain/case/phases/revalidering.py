@@ -27,6 +27,7 @@ from domain.case.phases.base import (
     recurring,
     refuse_screening,
 )
+from domain.case.phases.preconditions import check_preconditions
 from domain.case.rules_view import Duty, RuleView, make_obligation
 from domain.rulebook import Resolution
 
@@ -82,6 +83,12 @@ def check_reval_grant(state: CaseState, event: DecisionMade, view: RuleView) -> 
     FK-3.a is scoped to it, and the deciding phase (jobafklaring, ressourceforløb) is not.
     """
     if event.decision != GRANTED:
+        return
+    if not state.memo.decisions_without_preconditions:
+        # Judged on the decision's day: an exemption noted earlier under FK-3.a does not
+        # carry past the trial's end (DOMAIN §8.15 as corrected), and the LÆ265 must be
+        # current, not any ever received [001:L1932].
+        check_preconditions(state, event, view)
         return
     if state.target_group == REVAL_GROUP:
         # Inside revalidering the grant's own LÆ265 obligation exists, so an exemption

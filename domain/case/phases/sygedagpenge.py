@@ -18,6 +18,7 @@ from domain.case.model import CaseState, Obligation, ObligationKind, PhaseName
 from domain.case.obligations import meet_obligation
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import as_date, certificate_request, check_decision, recurring
+from domain.case.phases.preconditions import check_preconditions
 from domain.case.rules_view import RuleView, make_obligation
 from domain.rulebook import Resolution
 
@@ -54,6 +55,7 @@ class SygedagpengePhase:
                 raise EventRefused("decision", "the case must be screened before a decision")
             if event.decision == JAF_GRANTED and state.phase_data.get("jaf_granted"):
                 raise EventRefused("decision", "jobafklaringsforløb already granted")
+            check_preconditions(state, event, view)
         elif isinstance(event, MeetingHeld) and data["category"] is None:
             raise EventRefused("meeting", "the case must be screened before follow-up")
 

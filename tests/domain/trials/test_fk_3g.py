@@ -1,0 +1,33 @@
+"""FK-3.g: fewer than the 4 integration conversations per 12 months [001:L3230] are allowed
+for the named subgroups [001:L3183-3199], Vesthimmerland, from 2018-08-01 [001:L4846].
+Outside it, a minimum not reached is missed when its year closes, never withdrawn, so the
+trial's exemption from it is visible."""
+
+from __future__ import annotations
+
+from datetime import date as D
+
+from domain.case.model import ObligationStatus, TimelineKind
+from domain.rulebook import Rulebook
+from tests.domain.test_kontaktforloeb import INTEGRATION, NOTE, course
+
+ILL = {"integration.fixed_raskmelding_or_in_treatment": True}
+
+
+def test_without_the_trial_too_few_conversations_are_missed(rulebook: Rulebook) -> None:
+    c = course(rulebook, "morsoe", D(2019, 1, 7), "2.3", **INTEGRATION)
+    c.event(D(2019, 3, 1), "meeting_held", meeting="jobsamtale")
+    c.until(D(2020, 1, 7))
+    year = c.obligation("kontakt.integration.1")
+    assert year.status is ObligationStatus.MISSED
+    assert year.missed_on == D(2020, 1, 7)
+    withdrawn = [e for e in c.state.timeline if e.kind is TimelineKind.OBLIGATION_WITHDRAWN]
+    assert not [e for e in withdrawn if e.subject == "kontakt.integration.1"]
+    assert c.obligation("kontakt.integration.2").status is ObligationStatus.OPEN
+
+
+def test_inside_the_trial_the_named_subgroup_is_exempt(rulebook: Rulebook) -> None:
+    c = course(rulebook, "vesthimmerland", D(2019, 1, 7), "2.3", **INTEGRATION, **NOTE, **ILL)
+    c.until(D(2020, 1, 7))
+    year = c.obligation("kontakt.integration.1")
+    assert (year.status, year.regime) == (ObligationStatus.EXEMPTED, "TRIAL:FK-3.g")
