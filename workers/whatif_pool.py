@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from datetime import date
 from pathlib import Path
+
+import yaml
 
 from domain.whatif.cohort import Cohort, CohortError, cohort_from_rows, parse_cohort
 from domain.whatif.regimes import Regime, resolve_regime
@@ -33,8 +35,6 @@ def load_cohort(path: Path) -> Cohort:
     if path.suffix.lower() == ".csv":
         return cohort_from_rows(text, str(path))
     members: dict[str, str] = {}
-    import yaml  # noqa: PLC0415 - only to find the listed member files
-
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:
@@ -90,7 +90,7 @@ def run_cohort(
                 pool.submit(_task, start, stop, price_date): i
                 for i, (start, stop) in enumerate(slices)
             }
-            for future in _completed(futures):
+            for future in as_completed(futures):
                 i = futures[future]
                 results[i] = future.result()
                 if progress:
@@ -101,9 +101,3 @@ def run_cohort(
         for label, tally in part.items():
             merged[label].add(tally)
     return merged
-
-
-def _completed(futures: dict[Future[dict[str, Tally]], int]) -> list[Future[dict[str, Tally]]]:
-    from concurrent.futures import as_completed  # noqa: PLC0415
-
-    return list(as_completed(futures))

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from domain.case.model import PhaseName
 from domain.case.scenario import Scenario
-from domain.whatif.behaviour import Behaviour, default_behaviour, merged
+from domain.whatif.behaviour import Behaviour, default_behaviour, merged, pick
 
 __all__ = [
     "Cohort",
@@ -153,20 +153,15 @@ class Cohort(_Strict):
         raise IndexError(index)
 
 
-def _pick(rng: Random, weights: dict[Any, float]) -> Any:
-    keys = sorted(weights, key=str)
-    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
-
-
 def _generated(seed: int, number: int, gen: Generator, index: int) -> GeneratedCase:
     rng = Random(f"{seed}:{number}:{index}")  # noqa: S311 - reproducible, not secret
     span = (gen.opened.to - gen.opened.from_).days
     # Evenly over the period: case i of n opens at i/n of the way, not at a random day.
     opened = gen.opened.from_ + timedelta(days=(span * index) // max(gen.count, 1))
-    category = _pick(rng, gen.categories) if gen.categories else None
+    category = pick(rng, gen.categories) if gen.categories else None
     return GeneratedCase(
         case_id=f"G{number}-{index:07d}",
-        municipality=_pick(rng, gen.municipalities),
+        municipality=pick(rng, gen.municipalities),
         phase=gen.phase,
         opened_on=opened,
         target_group=gen.target_group,
