@@ -17,11 +17,13 @@ import yaml
 
 from domain.whatif.cohort import Cohort, CohortError, cohort_from_rows, parse_cohort
 from domain.whatif.regimes import Regime, resolve_regime
-from domain.whatif.run import tally_range
+from domain.whatif.run import tally_range, warm
 from domain.whatif.tally import Tally
 
 __all__ = ["load_cohort", "run_cohort"]
 
+WARM_FROM = 1000
+"""Cohorts this large have their law views compiled before the pool forks (see `warm`)."""
 CHUNK = 200
 """Cases per task: large enough that pickling tallies is cheap, small enough to balance."""
 
@@ -79,6 +81,8 @@ def run_cohort(
     workers = processes or os.cpu_count() or 1
     slices = [(s, min(s + chunk, cohort.size)) for s in range(0, cohort.size, chunk)]
     results: list[dict[str, Tally] | None] = [None] * len(slices)
+    if workers > 1 and cohort.size >= WARM_FROM:
+        warm(regimes, cohort.municipalities())
     if workers == 1:
         for i, (start, stop) in enumerate(slices):
             results[i] = tally_range(cohort, regimes, start, stop, price_date)

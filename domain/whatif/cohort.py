@@ -134,6 +134,14 @@ class Cohort(_Strict):
     def effective_behaviour(self) -> Behaviour:
         return merged(default_behaviour(), self.behaviour)
 
+    def municipalities(self) -> set[str]:
+        """Every municipality named by a case of the cohort (as written)."""
+        names = {m.case.municipality for m in self.members}
+        names |= {r.municipality for r in self.rows}
+        for gen in self.generate:
+            names |= set(gen.municipalities)
+        return names
+
     @property
     def size(self) -> int:
         return len(self.members) + sum(g.count for g in self.generate) + len(self.rows)

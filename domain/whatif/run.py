@@ -5,12 +5,27 @@ from __future__ import annotations
 from datetime import date
 
 from domain.case.rules_view import rules_asked
+from domain.case.scenario import sliced
 from domain.whatif.cohort import Cohort
 from domain.whatif.regimes import Regime
 from domain.whatif.simulate import run_case
 from domain.whatif.tally import Tally, tally_case
 
-__all__ = ["tally_range"]
+__all__ = ["tally_range", "warm"]
+
+
+def warm(regimes: list[Regime], municipalities: set[str]) -> None:
+    """Compile, once, every view of the law the cases will read: each municipality's slice
+    as known on each decision day. A pool forked afterwards shares them instead of each
+    worker compiling its own (seconds per view on a busy machine)."""
+    for regime in regimes:
+        for municipality in sorted(municipalities):
+            try:
+                rules = sliced(regime.rulebook, regime.rulebook.municipality(municipality).id)
+            except LookupError:
+                continue  # counted as refused when a case asks
+            for decision in rules.decisions():
+                rules.as_known_on(decision.day)
 
 
 def tally_range(

@@ -24,7 +24,7 @@ import time
 
 from domain.whatif.cohort import Cohort, Generator, Period
 from domain.whatif.regimes import resolve_regime
-from domain.whatif.run import tally_range
+from domain.whatif.run import tally_range, warm
 from domain.whatif.tally import Tally
 from workers.whatif_pool import run_cohort
 
@@ -85,7 +85,13 @@ def main() -> None:
     small = cohort(sample)
     print(f"cohort: {c.size} cases x {len(REGIMES)} regimes; {args.processes} processes")
 
-    one_process(small, min(50, sample))  # warm: rulebooks compiled, caches filled
+    # Warm: every law view compiled (each municipality as known on each decision day), so
+    # the arms time cases, not compilation; the whole what-if below is timed cold.
+    started = time.perf_counter()
+    warm([resolve_regime(r) for r in REGIMES], set(MUNICIPALITIES))
+    compile_s = time.perf_counter() - started
+    print(f"law views compiled in {compile_s:,.1f} s (once per run, counted in the wall time)")
+    one_process(small, min(50, sample))
     ratios, singles = [], []
     for _ in range(args.rounds):
         single, tallies = one_process(small, sample)
@@ -106,7 +112,7 @@ def main() -> None:
 
     started = time.perf_counter()
     result = run_cohort(c, REGIMES, processes=args.processes)
-    wall = time.perf_counter() - started
+    wall = time.perf_counter() - started + compile_s
     total_years = sum(case_years(t) for t in result.values())
     own, children = peak_bytes()
     print(
