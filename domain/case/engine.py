@@ -73,7 +73,7 @@ from domain.case.phases.regimes import event_regime
 from domain.case.phases.trial_events import check_trial_only_fact
 from domain.case.reforms import refuse_if_abolished
 from domain.case.rules_view import RuleView, window_regimes
-from domain.rulebook import Rulebook
+from domain.rulebook import Rulebook, citation_text
 
 __all__ = [
     "CaseStart",
@@ -666,7 +666,8 @@ def _change_phase(
             # the duty belonged to (its own citations, on the record).
             why = f"{record.title} withdrawn: {old.value} ended"
             if cause and not state.memo.decisions_without_preconditions:
-                basis = "; ".join(record.citations) or record.regime
+                # The acts people look up; the seed lines stay on the record's citations.
+                basis = "; ".join(citation_text.acts(record.citations)) or record.regime
                 why += f" by {cause} on {on.isoformat()}; a duty of that phase ({basis})"
             note(state, on, TimelineKind.OBLIGATION_WITHDRAWN, record, why, phase=old)
     state.pending_actions = [

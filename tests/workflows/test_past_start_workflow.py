@@ -10,6 +10,7 @@ from pathlib import Path
 
 from temporalio.client import Client
 
+from activities.models import BOOK_MEETING, CertificateRequestInput, MeetingBookingInput
 from domain.case.engine import CaseStart
 from domain.case.model import PhaseName
 from tests.helpers import new_worker
@@ -41,15 +42,31 @@ async def test_a_case_migrated_from_2018_books_nothing_in_the_past(
         case = await snapshot(handle)
         history = await handle.fetch_history()
 
-    scheduled = [
-        e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes")
-    ]
-    assert not ACTIONS & set(scheduled), scheduled
+    # What is booked or asked for belongs to duties still ahead (the current window's
+    # conversations: a schedule never goes silent), never to one of the past.
+    ahead = {o.id for o in case.open_obligations if o.due_on >= date.today() - timedelta(days=1)}
+    for event in history.events:
+        scheduled = event.activity_task_scheduled_event_attributes
+        if not event.HasField("activity_task_scheduled_event_attributes"):
+            continue
+        if scheduled.activity_type.name not in ACTIONS:
+            continue
+        [request] = await client.data_converter.decode(
+            scheduled.input.payloads,
+            [
+                MeetingBookingInput
+                if scheduled.activity_type.name == BOOK_MEETING
+                else CertificateRequestInput
+            ],
+        )
+        assert request.obligation_id in ahead, request.obligation_id
     assert case.overdue, "the 2018 duties are overdue"
+    assert any(record.due_on.year == 2018 for record in case.overdue)
     for record in case.overdue:
-        assert record.due_on.year == 2018
-        assert record.missed_on is not None and record.missed_on.year == 2018
-        assert record.regime != "STANDARD_2020"  # labelled with the law of their own day
+        # Missed on its own date (the day after it fell due), not on the day of migration,
+        # and labelled with the law of that day.
+        assert record.missed_on is not None
+        assert record.missed_on <= record.due_on + timedelta(days=1)
+        if record.due_on < date(2020, 1, 1):
+            assert record.regime != "STANDARD_2020"
     assert all(o.due_on >= date.today() - timedelta(days=1) for o in case.open_obligations)
