@@ -50,3 +50,11 @@ async def test_cost_report_refuses_an_unknown_municipality_and_sees_no_other(
         assert other.json()["cases"] == 0
         date_bad = await http.get("/v1/reports/cost", params={"price_date": "soon"})
         assert date_bad.status_code == 422
+
+
+async def test_cost_report_takes_a_price_date_only_as_a_calendar_day(gateway: Gateway) -> None:
+    async with gateway.http("thisted") as http:
+        for bad in ("0", "1970-01-01T00:00:00", "2020-13-01"):
+            answer = await http.get("/v1/reports/cost", params={"price_date": bad})
+            assert answer.status_code == 422, bad
+            assert answer.json()["field"] == "price_date"

@@ -8,13 +8,13 @@ Only the client's municipalities are ever read.
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from domain.case.events import CaseDay
 from domain.whatif.report import build_report
 from domain.whatif.tally import Tally, tally_records
 from workers.gateway.deps import AppConfig, Reader, Rules, TemporalClient
@@ -50,7 +50,9 @@ async def cost_report(
     rules: Rules,
     config: AppConfig,
     municipality: Annotated[str | None, Query(description="Id, name or code")] = None,
-    price_date: Annotated[date | None, Query(description="Price every count at this date")] = None,
+    price_date: Annotated[
+        CaseDay | None, Query(description="Price every count at this date (YYYY-MM-DD)")
+    ] = None,
 ) -> dict[str, Any]:
     allowed: set[str] | None = None if who.all_municipalities else set(who.municipalities)
     if municipality is not None:
