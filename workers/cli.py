@@ -50,6 +50,11 @@ COMMANDS: dict[str, Lazy] = {
         "workers.cli_case",
         "Cases through the gateway: start, event, show, timeline, list (advance on `up`).",
     ),
+    "whatif": Lazy(
+        "workers.cli_whatif",
+        "Run COHORT under each --regime; report duties, DKK and phase days, and the difference.",
+        "whatif",
+    ),
     "rollout": Lazy(
         "workers.cli_rollout",
         "Roll a published rulebook version out to running cases: publish, preview, start, "

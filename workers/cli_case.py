@@ -55,7 +55,7 @@ CaseId = Annotated[str, typer.Argument(help="The case system's reference (never 
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 
-def _call(
+def call_gateway(
     method: str,
     url: str,
     token: str | None,
@@ -104,6 +104,9 @@ def _request(
         )
         raise typer.Exit(cli_exit.for_http_status(answer.status_code))
     return answer.status_code, payload
+
+
+_call = call_gateway
 
 
 @contextmanager

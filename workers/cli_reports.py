@@ -18,6 +18,7 @@ from domain.case.model import CaseState
 from domain.case.scenario import load_scenario, run_scenario
 from domain.reports.fk1d import Fk1dRow, fk1d_report
 from domain.rulebook import Rulebook, RulebookError, load_rulebook
+from workers import cli_case
 from workers.cli_output import console as make_console
 
 app = typer.Typer(help="Reports over many cases, computed by the pure core.", no_args_is_help=True)
@@ -105,3 +106,36 @@ def _row(row: Fk1dRow) -> dict[str, object]:
         "fk1d_in_force": row.fk1d_in_force,
         "meets_standard": row.meets_standard,
     }
+
+
+@app.command("cost")
+def report_cost(
+    url: cli_case.Url = cli_case.DEFAULT_URL,
+    token: cli_case.Token = None,
+    municipality: Annotated[str | None, typer.Option(help="Id, name or code")] = None,
+    price_date: Annotated[
+        str | None, typer.Option("--price-date", help="Price every count at this date.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON answer.")] = False,
+) -> None:
+    """Duties and certificate costs of the open cases on the stack (GET /v1/reports/cost)."""
+    params = {
+        k: v for k, v in {"municipality": municipality, "price_date": price_date}.items() if v
+    }
+    body = cli_case.call_gateway("GET", url, token, "/v1/reports/cost", params=params)
+    if as_json:
+        typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
+        return
+    out = Console()
+    table = Table(title=f"Open cases: {body['cases']} (prices at {body['price_date']})")
+    table.add_column("duty")
+    table.add_column("required", justify="right")
+    table.add_column("exempted", justify="right")
+    for label, n in body["duties"].items():
+        table.add_row(label, str(n["required"]), str(n["exempted"]))
+    out.print(table)
+    costs = body["costs"]
+    out.print(
+        f"certificates: {costs['gross_dkk']:,} DKK at known prices; "
+        f"{costs['unpriced_certificates']} with a price the rulebook does not know"
+    )

@@ -27,7 +27,6 @@ DECLARED_PATTERNS: Mapping[str, str] = {}
 """Key pattern (`{name}` = one key segment) -> its named consumer."""
 
 UNREAD: Mapping[str, str] = {
-    "certificate.price.{code}": "DOMAIN §5 price table; the cost report that reads it is not built",
     "certificate.lae265.gp_consultation_required": "descriptive: the GP's own process",
     "reval.lae265.gp_only": "descriptive: any LÆ265 on file is taken as the GP's",
     "reval.lae265.due_days_after_consultation": "the consultation day is not an event",

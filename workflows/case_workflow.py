@@ -482,6 +482,12 @@ class CaseWorkflow:
             raise ApplicationError("the case is still starting", type="CaseNotReady")
         return self._state
 
+    @workflow.query
+    def obligations(self) -> list[ObligationRecord]:
+        """Every obligation record, for cost reports (a query: nothing enters history)."""
+        state, _ = self._ready()
+        return list(state.obligations.values())
+
     def _ready(self) -> tuple[CaseState, Rulebook]:
         if self._state is None or self._rules is None:
             raise ApplicationError("the case is still starting", type="CaseNotReady")

@@ -37,6 +37,7 @@ from domain.case.events import (
     CertificateReceived,
     ConsentGiven,
     ConsentWithdrawn,
+    DecisionMade,
     MeetingHeld,
 )
 from domain.case.facts import accepts, declared_fact
@@ -70,6 +71,7 @@ from domain.case.phase import EventRefused, Transition
 from domain.case.phases import phase_for
 from domain.case.phases.regimes import event_regime
 from domain.case.phases.trial_events import check_trial_only_fact
+from domain.case.reforms import refuse_if_abolished
 from domain.case.rules_view import RuleView, window_regimes
 from domain.rulebook import Rulebook, citation_text
 
@@ -134,6 +136,15 @@ def open_case(
         target_group = rulebook.target_group(target_group).code
     except LookupError:
         raise EventRefused("target_group", "unknown target group") from None
+    refuse_if_abolished(
+        rulebook,
+        start.reform,
+        municipality=municipality,
+        target_group=target_group,
+        phase=start.phase,
+        on=start.opened_on,
+        field="phase",
+    )
     state = CaseState(
         case_id=start.case_id,
         municipality=municipality,
@@ -278,6 +289,8 @@ def handle_event(
     advance(state, rulebook, today)
     view = RuleView(rulebook, state, today)
     validate_event(state, event, rulebook, today, view)
+    if state.reform is not None and isinstance(event, DecisionMade):
+        _refuse_abolished_move(state, event, rulebook, today)
     state.memo.forget_changes()
     phase = phase_for(state.phase)
     summary = _describe(event)
@@ -322,6 +335,25 @@ def handle_event(
     )
     state.events[event.event_id] = receipt
     return receipt
+
+
+def _refuse_abolished_move(
+    state: CaseState, event: DecisionMade, rulebook: Rulebook, today: date
+) -> None:
+    """Under a what-if reform, a decision may not move the case into a phase the reform
+    abolishes. The decision is tried on a copy: only the phase knows where it leads."""
+    twin = probe(state)
+    transition = phase_for(twin.phase).apply(twin, event, RuleView(rulebook, twin, today))
+    if transition is not None:
+        refuse_if_abolished(
+            rulebook,
+            state.reform,
+            municipality=state.municipality,
+            target_group=state.target_group,
+            phase=transition.to,
+            on=transition.on,
+            field="decision",
+        )
 
 
 def advance(state: CaseState, rulebook: Rulebook, today: date) -> None:

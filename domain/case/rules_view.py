@@ -29,6 +29,7 @@ __all__ = [
     "forget_shared_answers",
     "make_obligation",
     "regimes_in_force",
+    "rules_asked",
     "window_regimes",
 ]
 
@@ -72,6 +73,17 @@ def shared_answers(key: tuple[Hashable, ...]) -> SharedAnswers:
             _SHARED.clear()
         shared = _SHARED[key] = SharedAnswers()
     return shared
+
+
+def rules_asked(reform: str | None) -> set[str]:
+    """Rule ids cases under `reform` have asked since the shared answers last started
+    afresh (what-if reports: which of a reform's keys the core reads at all)."""
+    return {
+        rule_id
+        for context, shared in _SHARED.items()
+        if len(context) > 1 and context[1] == reform
+        for rule_id in shared.answers
+    }
 
 
 def forget_shared_answers() -> None:

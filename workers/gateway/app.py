@@ -28,6 +28,7 @@ from workers.gateway import (
     enrolment,
     health,
     offers,
+    reports,
     rollouts,
 )
 from workers.gateway import rules as rules_api
@@ -61,6 +62,7 @@ def api_routers() -> list[APIRouter]:
         rules_api.router,
         rollouts.router,
         codec_endpoint.router,
+        reports.router,
         case_page.router,
     ]
 

@@ -134,7 +134,13 @@ class SygedagpengePhase:
             )
         followup = self._followup(state, view, first_absence, screened_on)
         # Category 1 cases get the first follow-up only; later ones follow need, not a rule.
-        if category != 1 or followup.id == "sdp.followup.1":
+        # So do all cases where the rules measure results instead of a cadence (a what-if
+        # reform, KL2023: no follow-up timers after the first).
+        cadence_free = view.derived(
+            ("sdp.followup", first_absence, screened_on),
+            lambda: _followup_rules(view, first_absence, screened_on),
+        ).results_only
+        if (category != 1 and not cadence_free) or followup.id == "sdp.followup.1":
             result.append(followup)
         if "extended_on" not in data:
             result.append(
@@ -183,6 +189,8 @@ class _FollowupRules(NamedTuple):
     interval: Resolution
     agreed: bool
     """The next date may be agreed at each conversation instead of the fixed interval."""
+    results_only: bool
+    """No cadence after the first follow-up: results are measured instead."""
     basis: list[Resolution]
     reason: str
 
@@ -196,6 +204,7 @@ def _followup_rules(view: RuleView, first_absence: date, screened_on: date) -> _
         first_due=max(end_of_week(first_absence, int(first_by.value)), screened_on),
         interval=interval,
         agreed=agreed,
+        results_only=cadence.value == "results_measured",
         basis=[first_by, interval, cadence] if agreed else [first_by, interval],
         reason=(
             f"1st by the end of week {first_by.value}, then every {interval.value} weeks"
