@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from workers.cli import app
+from workers.cli_app import app
 
 COHORT = """
 name: Small CLI cohort

@@ -11,7 +11,7 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from domain.case.events import CaseDay
@@ -101,7 +101,9 @@ async def cost_report(
 
 async def _records(client: Client, gate: asyncio.Semaphore, workflow_id: str) -> Any:
     async with gate:
-        handle = client.get_workflow_handle_for(CaseWorkflow.run, workflow_id)
+        handle: WorkflowHandle[CaseWorkflow, Any] = client.get_workflow_handle_for(
+            CaseWorkflow.run, workflow_id
+        )
         try:
             return await asyncio.wait_for(handle.query(CaseWorkflow.obligations), QUERY_WAIT)
         except (RPCError, WorkflowQueryFailedError, TimeoutError):
