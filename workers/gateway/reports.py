@@ -72,7 +72,7 @@ async def cost_report(
         try:
             ids = [(e.id, e.typed_search_attributes) async for e in client.list_workflows(query)]
         except RPCError:
-            raise ApiError(503, "temporal_unavailable", "cannot list cases; retry") from None
+            raise ApiError(503, "unavailable", "cannot list cases; retry") from None
         gate = asyncio.Semaphore(PARALLEL_QUERIES)
         answers = await asyncio.gather(*(_records(client, gate, wid) for wid, _ in ids))
         for (_, attrs), records in zip(ids, answers, strict=True):
