@@ -12,19 +12,12 @@ sending again never changes an outcome.
 from __future__ import annotations
 
 import asyncio
-import random
-import uuid
 import weakref
 from collections.abc import Sequence
-from typing import Any
 
 from temporalio.client import (
     Client,
-    WithStartWorkflowOperation,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.service import RPCError
 
 from activities.citizen_limit_models import (
     CLAIM_BATCH_UPDATE,
@@ -35,14 +28,12 @@ from activities.citizen_limit_models import (
     ClaimBatchAnswer,
     limit_workflow_id,
 )
-from activities.enrolment_activity import PERMANENT_RPC_ERRORS
+from activities.enrolment_activity import send_batch_update
 from activities.update_batcher import UpdateBatcher
 from domain.offers.citizen_limits import LimitClaim, LimitDecision
 
 __all__ = ["claim_limit"]
 
-_BUDGET_SECONDS = 30.0
-_PAUSE_SECONDS, _PAUSE_CAP_SECONDS = 0.05, 1.0
 
 _Batchers = dict[tuple[str, str], UpdateBatcher[LimitClaim, LimitDecision]]
 _batchers: weakref.WeakKeyDictionary[Client, _Batchers] = weakref.WeakKeyDictionary()
@@ -73,36 +64,15 @@ async def _send(
     task_queue: str,
     claims: Sequence[LimitClaim],
 ) -> Sequence[LimitDecision]:
-    update_id = f"claim-batch-{uuid.uuid4()}"
-    deadline = asyncio.get_running_loop().time() + _BUDGET_SECONDS
-    attempt = 0
-    while True:
-        start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-            LIMIT_WORKFLOW,
-            registry,
-            id=workflow_id,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            task_queue=task_queue,
-        )
-        try:
-            result: ClaimBatchAnswer = await client.execute_update_with_start_workflow(
-                CLAIM_BATCH_UPDATE,
-                ClaimBatch(claims=tuple(claims)),
-                id=update_id,
-                start_workflow_operation=start,
-                result_type=ClaimBatchAnswer,
-            )
-            return result.answers
-        except WorkflowUpdateRPCTimeoutOrCancelledError as error:
-            if isinstance(error.__cause__, asyncio.CancelledError):
-                raise
-            busy: Exception = error
-        except RPCError as error:
-            if error.status in PERMANENT_RPC_ERRORS:
-                raise
-            busy = error
-        attempt += 1
-        pause = random.uniform(0, min(_PAUSE_CAP_SECONDS, _PAUSE_SECONDS * 2**attempt))  # noqa: S311
-        if asyncio.get_running_loop().time() + pause > deadline:
-            raise busy
-        await asyncio.sleep(pause)
+    result: ClaimBatchAnswer = await send_batch_update(
+        client,
+        workflow=LIMIT_WORKFLOW,
+        workflow_input=registry,
+        workflow_id=workflow_id,
+        task_queue=task_queue,
+        update=CLAIM_BATCH_UPDATE,
+        batch=ClaimBatch(claims=tuple(claims)),
+        result_type=ClaimBatchAnswer,
+        update_id_prefix="claim-batch",
+    )
+    return result.answers

@@ -124,29 +124,58 @@ async def _send_batch(
     task_queue: str,
     requests: Sequence[EnrolmentRequest],
 ) -> Sequence[EnrolmentAnswer]:
+    result: EnrolmentBatchAnswer = await send_batch_update(
+        client,
+        workflow=REGISTRY_WORKFLOW,
+        workflow_input=registry,
+        workflow_id=workflow_id,
+        task_queue=task_queue,
+        update=ENROL_BATCH_UPDATE,
+        batch=EnrolmentBatch(requests=tuple(requests)),
+        result_type=EnrolmentBatchAnswer,
+        update_id_prefix="enrol-batch",
+    )
+    return result.answers
+
+
+async def send_batch_update(
+    client: Client,
+    *,
+    workflow: str,
+    workflow_input: Any,
+    workflow_id: str,
+    task_queue: str,
+    update: str,
+    batch: Any,
+    result_type: type[Any],
+    update_id_prefix: str,
+) -> Any:
+    """One batch update to a registry workflow, started if needed, sent again while the
+    server is busy (too many updates in flight, an update aborted by continue-as-new, a
+    broken connection) within a budget. Shared by every registry that batches its callers
+    (trial enrolment, per-citizen limits)."""
     # One update id for every attempt: a batch the server accepted before the caller saw
     # a timeout is answered from that first execution, not decided twice.
-    update_id = f"enrol-batch-{uuid.uuid4()}"
+    update_id = f"{update_id_prefix}-{uuid.uuid4()}"
     deadline = asyncio.get_running_loop().time() + _BUSY_BUDGET_SECONDS
     attempt = 0
     while True:
         # A with-start operation is single-use, so each attempt builds its own.
         start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-            REGISTRY_WORKFLOW,
-            registry,
+            workflow,
+            workflow_input,
             id=workflow_id,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             task_queue=task_queue,
         )
         try:
-            result: EnrolmentBatchAnswer = await client.execute_update_with_start_workflow(
-                ENROL_BATCH_UPDATE,
-                EnrolmentBatch(requests=tuple(requests)),
+            return await client.execute_update_with_start_workflow(
+                update,
+                batch,
                 id=update_id,
                 start_workflow_operation=start,
-                result_type=EnrolmentBatchAnswer,
+                result_type=result_type,
             )
-            return result.answers
         except WorkflowUpdateRPCTimeoutOrCancelledError as error:
             if isinstance(error.__cause__, asyncio.CancelledError):
                 raise

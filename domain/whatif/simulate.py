@@ -15,6 +15,7 @@ from random import Random
 from typing import Any
 
 from domain.case import engine
+from domain.case.dates import day_after
 from domain.case.engine import CaseStart, EventRefused
 from domain.case.events import CaseEvent, CertificateReceived, DecisionMade, MeetingHeld, Screened
 from domain.case.model import CaseState, ObligationKind, ObligationRecord, PhaseName
@@ -185,7 +186,7 @@ class _Generated:
         for week, share in sorted((int(k), float(v)) for k, v in p["recovered_by_week"].items()):
             if u < share:
                 day = rng.randint(previous * 7 + 1, week * 7)
-                on = max(self.case.opened_on + timedelta(days=day), screened_on + timedelta(days=1))
+                on = max(self.case.opened_on + timedelta(days=day), day_after(screened_on))
                 self._plan(
                     on, "~recovery", self._event(on, type="decision_made", decision="recovered")
                 )
