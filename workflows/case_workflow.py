@@ -88,6 +88,12 @@ PHASES_END_WITH_THEIR_LAW = "phases-end-with-their-law"
 """Runs recorded before it left a case in a phase only a trial provides (FK-1.c's graduate
 entrepreneurship) after the trial ended, its exemptions standing, and opened a case in a
 phase the law had abolished (the ret- og pligt mentor from 2020); they replay that way."""
+FACTS_SERVE_ONE_OCCASION = "facts-serve-one-occasion"
+"""Runs recorded before it kept a fact the law requires per occasion (FK-3.i's journal note,
+FK-3.h's consent) for the whole course, labelled an FK-1.a start-up duty due after the trial
+by the trial, asked for no LÆ265 again once the grant's request was exempted, and counted
+FK-3.j's first follow-up from the first payment whatever the hiring day; they replay that
+way."""
 RELOAD_RULES = "reload-rules"
 """Patch id, asked in a run's first activation: a `reload_rules` signal loads the named
 version and re-plans (asked there, its marker costs a roll-out no history event)."""
@@ -160,6 +166,7 @@ class CaseWorkflow:
         schedules_never_go_silent = workflow.patched(SCHEDULES_NEVER_GO_SILENT)
         preconditions_on_their_own_day = workflow.patched(PRECONDITIONS_ON_THEIR_OWN_DAY)
         phases_end_with_their_law = workflow.patched(PHASES_END_WITH_THEIR_LAW)
+        facts_serve_one_occasion = workflow.patched(FACTS_SERVE_ONE_OCCASION)
         self._snapshot_memo = workflow.patched(STATE_SNAPSHOT_MEMO)
         self._reloads = workflow.patched(RELOAD_RULES)
         self._rollouts = list(input.rollouts)
@@ -189,6 +196,7 @@ class CaseWorkflow:
                     schedules_stop_at_a_miss=not schedules_never_go_silent,
                     decisions_without_preconditions=not preconditions_on_their_own_day,
                     phases_outlive_their_law=not phases_end_with_their_law,
+                    facts_outlive_their_occasion=not facts_serve_one_occasion,
                 )
             except EventRefused as error:
                 raise _refusal(error) from None
@@ -198,6 +206,7 @@ class CaseWorkflow:
         state.memo.schedules_stop_at_a_miss = not schedules_never_go_silent
         state.memo.decisions_without_preconditions = not preconditions_on_their_own_day
         state.memo.phases_outlive_their_law = not phases_end_with_their_law
+        state.memo.facts_outlive_their_occasion = not facts_serve_one_occasion
         engine.note_rulebook(state, rules.content_hash, self._today())
         started_in = state.phase
 

@@ -69,6 +69,7 @@ from domain.case.obligations import (
 from domain.case.operations import OperationalSettings, load_operational_settings
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases import phase_for
+from domain.case.phases.occasions import check_occasion, check_start_facts, record_fact
 from domain.case.phases.regimes import event_regime
 from domain.case.phases.trial_events import check_trial_only_fact
 from domain.case.reforms import refuse_if_abolished
@@ -115,11 +116,13 @@ def open_case(
     schedules_stop_at_a_miss: bool = False,
     decisions_without_preconditions: bool = False,
     phases_outlive_their_law: bool = False,
+    facts_outlive_their_occasion: bool = False,
 ) -> CaseState:
     """A new case, advanced to its opening day. Raises EventRefused on bad input.
 
     `plans_on_all_law`, `schedules_stop_at_a_miss`, `decisions_without_preconditions` and
-    `phases_outlive_their_law` only for a workflow replaying a run recorded before
+    `phases_outlive_their_law` (and `facts_outlive_their_occasion`) only for a workflow
+    replaying a run recorded before
     those changes (see `EngineMemo`): they must hold from the first step, which already
     plans the opening phase's duties."""
     try:
@@ -161,7 +164,9 @@ def open_case(
     state.memo.schedules_stop_at_a_miss = schedules_stop_at_a_miss
     state.memo.decisions_without_preconditions = decisions_without_preconditions
     state.memo.phases_outlive_their_law = phases_outlive_their_law
+    state.memo.facts_outlive_their_occasion = facts_outlive_their_occasion
     _check_facts(rulebook, start.facts, allowed_sources=None)
+    check_start_facts(state, RuleView(rulebook, state, start.opened_on), start.facts)
     state.facts.update(start.facts)
     state.timeline.append(
         TimelineEntry(
@@ -217,11 +222,13 @@ def validate_event(
             rulebook, {event.fact: event.value}, allowed_sources={"assessment", "journal_note"}
         )
         check_trial_only_fact(state, rulebook, event.fact, event.effective_date)
+        check_occasion(state, view, event.fact, event.value, event.effective_date)
         return
     if isinstance(event, ConsentGiven | ConsentWithdrawn):
         _check_facts(rulebook, {event.consent: True}, allowed_sources={"consent"}, field="consent")
         if isinstance(event, ConsentGiven):  # a withdrawal is always taken
             check_trial_only_fact(state, rulebook, event.consent, event.effective_date)
+            check_occasion(state, view, event.consent, True, event.effective_date, field="consent")
         return
     if event.effective_date < state.phase_started_on:
         raise EventRefused(
@@ -273,6 +280,7 @@ def probe(state: CaseState) -> CaseState:
         schedules_stop_at_a_miss=memo.schedules_stop_at_a_miss,
         decisions_without_preconditions=memo.decisions_without_preconditions,
         phases_outlive_their_law=memo.phases_outlive_their_law,
+        facts_outlive_their_occasion=memo.facts_outlive_their_occasion,
     )
     return twin
 
@@ -306,9 +314,9 @@ def handle_event(
     )
     transition: Transition | None = None
     if isinstance(event, AssessmentRecorded):
-        state.facts[event.fact] = event.value
+        record_fact(state, view, event.fact, event.value, event.effective_date)
     elif isinstance(event, ConsentGiven):
-        state.facts[event.consent] = True
+        record_fact(state, view, event.consent, True, event.effective_date)
     elif isinstance(event, ConsentWithdrawn):
         state.facts[event.consent] = False
     else:

@@ -285,6 +285,12 @@ class EngineMemo:
     open a case in a phase the law abolished, as the engine did before phases ended with
     their law (see `phase.EndedByLaw`, `MentorPhase.enter`). Set only by a workflow
     replaying a run recorded then."""
+    facts_outlive_their_occasion: bool = False
+    """Keep a fact the law requires per occasion (a note per deviation, a consent per
+    extension) for the whole course, label a start-up duty after FK-1.a by the trial, ask
+    for no LÆ265 again after an exempted one, and read no hiring date, as the engine did
+    before facts were consumed by their occasion (see `phases.occasions`). Set only by a
+    workflow replaying a run recorded then."""
     missed_in_step: bool = False
     """A deadline was marked missed in the running step (see `engine._step`)."""
     phase_records: dict[str, ObligationRecord] | None = None

@@ -18,8 +18,9 @@ from domain.case.model import (
     ObligationStatus,
     PhaseName,
 )
-from domain.case.obligations import MET, MISSED
+from domain.case.obligations import EXEMPTED, MET, MISSED
 from domain.case.phase import EventRefused
+from domain.case.phases.occasions import settled_on
 from domain.case.rules_view import RuleView, make_obligation
 from domain.rulebook import Resolution
 
@@ -117,6 +118,9 @@ def recurring(
     - a fixed calendar (`calendar(n)` = instance n's due date), e.g. "each time 3 months of
       benefit have been received" [001:L1162]: holding one early or late moves nothing.
 
+    An instance a per-occasion fact settled (a journal note for this horizon only, see
+    `phases.occasions`) is done on the note's day, like one held then.
+
     A missed instance stays missed and the schedule goes on: its successor opens the day
     after the miss and is due `next_due(due_k)` (the day the conversation should have been
     held) or on the calendar. Met late, the missed one anchors its successor again (a
@@ -143,6 +147,8 @@ def recurring(
             opens, anchor = record.met_on, record.met_on
         elif record.status is MISSED and record.missed_on is not None:
             opens, anchor = record.missed_on, record.due_on
+        elif record.status is EXEMPTED and (noted := settled_on(state, record.id)) is not None:
+            opens, anchor = noted, noted  # a note for this instance only: counted from it
         else:
             break
         number += 1

@@ -17,6 +17,7 @@ from domain.case.model import CaseState, Obligation, ObligationKind, ObligationS
 from domain.case.obligations import meet_obligation
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import check_decision, conversations_per_period, recurring, status_of
+from domain.case.phases.occasions import consume, consumed_for
 from domain.case.phases.preconditions import check_form, check_preconditions, record_flags
 from domain.case.phases.rehabiliteringsteam import (
     RT_MEETING,
@@ -32,6 +33,8 @@ from domain.rulebook import Resolution
 __all__ = ["RessourceforloebPhase"]
 
 CONVERSATION = "contact_conversation"
+CONSENT = "consent.rf_extension_without_rt"
+"""FK-3.h's consent form, one per extension without the team (facts.per_occasion)."""
 ADMINISTRATIVE, THROUGH_TEAM = "administrative", "rt"
 DECISIONS = frozenset(
     {
@@ -80,9 +83,11 @@ class RessourceforloebPhase:
         if event.route == ADMINISTRATIVE:
             route = view.resolve("rf.extension.rt_required")
             if route.value is not False:
+                used = consumed_for(state, CONSENT)
                 raise EventRefused(
                     "route",
-                    f"administrative extension not permitted ({route.regime}): {route.reason}",
+                    f"administrative extension not permitted ({route.regime}): {route.reason}"
+                    + (f"; {used}: each extension without the team needs its own" if used else ""),
                 )
             cap = view.resolve("rf.extension.admin_max_months")
             if event.months is None:
@@ -137,6 +142,14 @@ class RessourceforloebPhase:
                 elif event.end_on is not None:
                     data["end_on"] = event.end_on
                 data["extensions"] += 1
+                consume(
+                    state,
+                    view,
+                    event.decision,
+                    event.route,
+                    on,
+                    what=f"extension {data['extensions']}",
+                )
             case "rf_ended":
                 return Transition(to=PhaseName.CLOSED, on=on)
             case "fleksjob_granted":

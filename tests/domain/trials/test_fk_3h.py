@@ -68,6 +68,8 @@ def test_the_twelve_month_cap_counts_every_route_without_the_team(rulebook: Rule
     c.event(
         D(2020, 4, 15), "decision_made", decision="rf_extended", route="administrative", months=8
     )
+    # Each extension without the team needs its own consent [001:L8077-8081].
+    c.event(D(2021, 1, 15), "consent_given", consent=CONSENT)
     c.until(D(2021, 2, 1))
     assert c.obligation("rf.end.2.rt").status is ObligationStatus.EXEMPTED
     # Naming the team route while the team was waived is no side door past the cap.
@@ -79,3 +81,63 @@ def test_the_twelve_month_cap_counts_every_route_without_the_team(rulebook: Rule
         D(2021, 2, 2), "decision_made", decision="rf_extended", route="administrative", months=6
     )
     assert "4 left" in refused.reason
+
+
+def test_one_consent_extends_once_and_the_next_extension_needs_its_own(
+    rulebook: Rulebook,
+) -> None:
+    c = _rf(rulebook, "frederikshavn", D(2019, 1, 7), D(2020, 6, 30))
+    _conditions(c, D(2020, 4, 1))
+    c.event(
+        D(2020, 4, 15), "decision_made", decision="rf_extended", route="administrative", months=4
+    )
+    assert CONSENT not in c.state.facts
+    used = [e for e in c.state.timeline if e.subject == CONSENT and "used by" in e.summary]
+    assert "of 2020-04-01 used by rf_extended on 2020-04-15 (extension 1)" in used[0].summary
+    assert used[0].regime == "TRIAL:FK-3.h"
+    # The consent is spent: the team comes back for the next end date.
+    c.until(D(2020, 10, 1))
+    assert c.obligation("rf.end.2.rt").status is ObligationStatus.OPEN
+    refused = c.refused(
+        D(2020, 10, 2), "decision_made", decision="rf_extended", route="administrative", months=4
+    )
+    assert refused.field == "route"
+    assert "was used by extension 1 on 2020-04-15" in refused.reason
+    assert "each extension without the team needs its own" in refused.reason
+    c.event(D(2020, 10, 3), "consent_given", consent=CONSENT)
+    assert c.obligation("rf.end.2.rt").status is ObligationStatus.EXEMPTED
+    c.event(
+        D(2020, 10, 5), "decision_made", decision="rf_extended", route="administrative", months=4
+    )
+    assert c.state.phase_data["end_on"] == D(2021, 2, 28)
+
+
+def test_a_consent_given_before_the_ressourceforloeb_is_refused(rulebook: Rulebook) -> None:
+    c = CaseDriver(
+        rulebook,
+        CaseStart(
+            case_id="T-0002",
+            municipality="frederikshavn",
+            opened_on=D(2019, 1, 7),
+            phase=PhaseName.JOBAFKLARINGSFORLOEB,
+        ),
+    )
+    refused = c.refused(D(2019, 2, 1), "consent_given", consent=CONSENT)
+    assert refused.field == "consent"
+    assert "one occasion in a ressourceforloeb" in refused.reason
+    assert "the case is in jobafklaringsforloeb" in refused.reason
+
+
+def test_after_the_trial_a_spent_consent_cannot_be_renewed(rulebook: Rulebook) -> None:
+    c = _rf(rulebook, "jammerbugt", D(2021, 1, 4), D(2021, 12, 20))
+    _conditions(c, D(2021, 11, 1))
+    c.event(
+        D(2021, 11, 15), "decision_made", decision="rf_extended", route="administrative", months=3
+    )
+    # The extension decided under the trial stands after it (DOMAIN §8.15) ...
+    c.until(D(2022, 1, 10))
+    assert c.state.phase_data["end_on"] == D(2022, 3, 20)
+    # ... but the next one goes through the team: no new consent counts after the trial.
+    refused = c.refused(D(2022, 1, 10), "consent_given", consent=CONSENT)
+    assert "jammerbugt on 2022-01-10" in refused.reason
+    assert c.obligation("rf.end.2.rt").status is ObligationStatus.OPEN
