@@ -27,7 +27,7 @@ from domain.case.phases.base import (
     recurring,
     refuse_screening,
 )
-from domain.case.phases.preconditions import check_preconditions
+from domain.case.phases.preconditions import CURRENT_RULE, check_preconditions, lae265_received
 from domain.case.rules_view import Duty, RuleView, make_obligation
 from domain.rulebook import Resolution
 
@@ -194,7 +194,9 @@ class RevalideringPhase:
         data = state.phase_data
         if data["granted_on"] is None:
             duty = view.duty(GRANT_LAE265, GRANT_RULE)
-            return [_lae265(GRANT_LAE265, "the grant", state.phase_started_on, duty, view)]
+            first = _lae265(GRANT_LAE265, "the grant", state.phase_started_on, duty, view)
+            renewed = _renewed_grant_lae265(state, view, duty)
+            return [first] if renewed is None else [first, renewed]
         granted = as_date(data["granted_on"], "granted_on")
         interval = view.resolve("reval.jobsamtale.interval_months")
         months = int(interval.value)
@@ -256,3 +258,50 @@ def _lae265(
         met_by=(f"certificate:{LAE265}",),
         exempted=not duty.required,
     )
+
+
+def _stale_on(state: CaseState, view: RuleView) -> date | None:
+    """The day the latest LÆ265 on file stops being current for a grant, or None."""
+    if state.memo.facts_outlive_their_occasion:
+        return None
+    received = lae265_received(state)
+    if not received:
+        return None
+    return add_days(received[-1], int(view.resolve(CURRENT_RULE).value) + 1)
+
+
+def _renewed_grant_lae265(state: CaseState, view: RuleView, duty: Duty) -> Obligation | None:
+    """A new request for the grant's LÆ265 where the first one no longer serves it.
+
+    The grant is judged on its own day and needs a current LÆ265 [001:L1932, L2543]: when
+    an exemption decided under a trial stands for the first request (it fell due then) but
+    the trial has ended, or when the LÆ265 on file has grown too old, the duty to obtain a
+    current one stands again, from the day the first stopped serving (DOMAIN §8.15 as
+    corrected). Without it a refused grant would leave the case with nothing to ask for.
+    """
+    if state.memo.facts_outlive_their_occasion:
+        return None
+    record = state.obligations.get(GRANT_LAE265)
+    if record is None:
+        return None
+    stale = _stale_on(state, view)
+    if record.status is ObligationStatus.EXEMPTED and duty.locked_reason is not None:
+        since = duty.resolution.since or view.on
+        why = f"the exemption ({duty.locked_reason}) covered only the request that fell due then"
+        if stale is not None and stale > since:
+            since = stale  # a LÆ265 on file serves until it is no longer current
+    elif record.status is ObligationStatus.MET and duty.required and stale is not None:
+        since = stale
+        why = f"the LÆ265 on file is no longer current ({CURRENT_RULE})"
+    else:
+        return None
+    # A future day is a wake-up: the request opens on it.
+    since = max(since, state.phase_started_on)
+    renewed = _lae265(
+        f"{GRANT_LAE265}.{since.isoformat()}",
+        "the grant (a current one)",
+        since,
+        Duty(required=True, resolution=duty.resolution),
+        view,
+    )
+    return renewed._replace(reason=f"{renewed.reason}; asked again because {why}")

@@ -70,3 +70,12 @@ def test_on_both_sides_of_the_extended_end(rulebook: Rulebook) -> None:
     record = c.obligation(RAADIGHED)
     assert record.status is ObligationStatus.OPEN
     assert record.reason.startswith("Standard law (STANDARD_2020)")
+    # Created after the trial ended, it is labelled by the law that imposes it.
+    assert record.regime == "STANDARD_2020"
+    assert record.created_on == D(2023, 1, 1)
+    created = [
+        e
+        for e in c.state.timeline
+        if e.subject == RAADIGHED and e.kind.value == "obligation_created"
+    ]
+    assert [e.regime for e in created] == ["STANDARD_2020"]

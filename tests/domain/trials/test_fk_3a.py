@@ -76,3 +76,48 @@ def test_a_lae265_from_long_before_is_not_current(rulebook: Rulebook) -> None:
     c.event(D(2019, 3, 2), "certificate_received", certificate="LAE265")
     refused = c.refused(D(2019, 9, 2), "decision_made", decision="reval_granted")
     assert "was 184 days old at the decision" in refused.reason
+
+
+def test_after_the_trial_the_grant_asks_for_a_current_lae265_again(rulebook: Rulebook) -> None:
+    c = _reval(rulebook, "jammerbugt", D(2021, 12, 1))
+    _documented(c, D(2021, 12, 2))
+    c.until(D(2022, 1, 10))
+    assert c.obligation("reval.grant.lae265").status is ObligationStatus.EXEMPTED
+    # The exemption stood for the request that fell due under the trial; a grant now needs
+    # a current LÆ265, so the duty to obtain one stands from the trial's end.
+    renewed = c.obligation("reval.grant.lae265.2022-01-01")
+    assert renewed.status is ObligationStatus.OPEN and renewed.regime == "STANDARD_2020"
+    assert renewed.due_on == D(2022, 1, 31) and renewed.receipt is not None
+    assert "asked again because the exemption" in renewed.reason
+    c.refused(D(2022, 1, 10), "decision_made", decision="reval_granted")
+    c.until(D(2022, 2, 1))
+    assert c.obligation("reval.grant.lae265.2022-01-01").status is ObligationStatus.MISSED
+    c.event(D(2022, 2, 3), "certificate_received", certificate="LAE265")
+    assert c.obligation("reval.grant.lae265.2022-01-01").status is ObligationStatus.MET
+    c.event(D(2022, 2, 4), "decision_made", decision="reval_granted")
+
+
+def test_inside_the_trial_no_second_request_is_made(rulebook: Rulebook) -> None:
+    c = _reval(rulebook, "jammerbugt", D(2021, 3, 1))
+    _documented(c, D(2021, 3, 2))
+    c.until(D(2021, 12, 31))
+    assert [i for i in c.state.obligations if i.startswith("reval.grant.lae265")] == [
+        "reval.grant.lae265"
+    ]
+
+
+def test_a_lae265_grown_old_is_asked_for_again(rulebook: Rulebook) -> None:
+    c = _reval(rulebook, "mariagerfjord", D(2019, 3, 1))
+    c.event(D(2019, 3, 2), "certificate_received", certificate="LAE265")
+    assert c.obligation("reval.grant.lae265").status is ObligationStatus.MET
+    c.until(D(2019, 6, 2))
+    assert "reval.grant.lae265.2019-06-03" not in c.state.obligations
+    c.until(D(2019, 6, 3))
+    renewed = c.obligation("reval.grant.lae265.2019-06-03")
+    assert renewed.status is ObligationStatus.OPEN
+    assert "no longer current" in renewed.reason
+    c.refused(D(2019, 9, 2), "decision_made", decision="reval_granted")
+    c.event(D(2019, 9, 3), "certificate_received", certificate="LAE265")
+    assert c.obligation("reval.grant.lae265.2019-06-03").status is ObligationStatus.MET
+    c.event(D(2019, 9, 4), "decision_made", decision="reval_granted")
+    assert c.state.phase_data["granted_on"] == D(2019, 9, 4)

@@ -140,6 +140,11 @@ class MikrolaanStartupPhase:
             rule_id, title = EXEMPTIONS[code]
             obligation_id = f"mikrolaan.startup.duty.{code}"
             duty = view.duty(obligation_id, rule_id)
+            # A duty follows the law of the day it falls due (DOMAIN §8.15 as corrected):
+            # once the trial no longer lifts it, its basis is the law that imposes it, not
+            # the trial's list of exemptions (which would label it TRIAL:FK-1.a).
+            lifted = not duty.required or state.memo.facts_outlive_their_occasion
+            basis = [duty.resolution, listed] if lifted else [duty.resolution]
             result.append(
                 make_obligation(
                     obligation_id=obligation_id,
@@ -147,7 +152,7 @@ class MikrolaanStartupPhase:
                     title=f"{title} during the start-up period",
                     opens_on=start,
                     due_on=last,
-                    basis=[duty.resolution, listed],
+                    basis=basis,
                     reason=duty.locked_reason or duty.resolution.reason,
                     exempted=not duty.required,
                 )
