@@ -32,7 +32,6 @@ UNREAD: Mapping[str, str] = {
     "reval.lae265.due_days_after_consultation": "the consultation day is not an event",
     "reval.lae265.typical_added_months": "planning figure, not a deadline",
     "reval.rehabplan.preparatory_part_required": "enforced as the LÆ265 precondition",
-    "foep.loentilskud.first_followup_reference": "FK-3.j 'counted from hiring' not read yet",
     "jaf.combined_decision.allowed": "FK-2.a.1 combined hearing not modelled",
     "jaf.followup.continuous": "continuous duty without a deadline",
     "jaf.rt.required_for_further_course": "read through the jaf.first_course fact",

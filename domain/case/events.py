@@ -230,6 +230,13 @@ class DecisionMade(_EventBase):
     the outcome recorded at the end of a start-up period)."""
     seat: StrictInt | None = Field(default=None, ge=1, le=MAX_SEAT)
     """Participant number a capped trial's enrolment registry gave the case (FK-1.a)."""
+    hired_on: CaseDay | None = Field(
+        default=None,
+        # Left out when absent, so events without it serialise (and fingerprint) as before.
+        exclude_if=lambda value: value is None,
+        description="With `loentilskud_started` (whose date is the first subsidy payment): "
+        "the day the citizen was hired, from which FK-3.j counts the first follow-up.",
+    )
 
 
 CaseEvent = Annotated[

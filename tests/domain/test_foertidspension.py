@@ -35,8 +35,9 @@ def start(rulebook: Rulebook) -> Any:
     return make
 
 
-def hired(c: CaseDriver, on: date) -> CaseDriver:
-    c.event(on, "decision_made", decision="loentilskud_started")
+def hired(c: CaseDriver, on: date, hired_on: date | None = None) -> CaseDriver:
+    extra = {} if hired_on is None else {"hired_on": hired_on}
+    c.event(on, "decision_made", decision="loentilskud_started", **extra)
     return c
 
 
@@ -62,7 +63,7 @@ def test_standard_follow_ups_in_rebild(start: Any) -> None:
 
 
 def test_fk_3j_stretches_both_follow_ups_in_vesthimmerland(start: Any) -> None:
-    c = hired(start("vesthimmerland", D(2019, 1, 1), note=True), D(2019, 3, 1))
+    c = hired(start("vesthimmerland", D(2019, 1, 1), note=True), D(2019, 3, 1), D(2019, 3, 1))
     first = c.obligation("foep.loentilskud.1.followup.1")
     assert (first.due_on, first.regime) == (D(2021, 9, 1), "TRIAL:FK-3.j")
     assert "FK-3.j in Vesthimmerland" in first.reason
@@ -102,7 +103,7 @@ def test_fk_3j_starts_on_2018_07_01(start: Any) -> None:
 
 
 def test_when_fk_3j_ends_the_follow_up_comes_back_from_the_boundary(start: Any) -> None:
-    c = hired(start("vesthimmerland", D(2020, 5, 1), note=True), D(2020, 6, 1))
+    c = hired(start("vesthimmerland", D(2020, 5, 1), note=True), D(2020, 6, 1), D(2020, 6, 1))
     c.until(D(2021, 12, 31))
     assert c.obligation("foep.loentilskud.1.followup.1").due_on == D(2022, 12, 1)
     c.until(D(2022, 1, 1))
