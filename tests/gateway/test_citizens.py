@@ -163,16 +163,26 @@ async def test_the_upskilling_question_counts_the_citizens_weeks_not_the_callers
         "weeks_used_in_window": 0,
         "unemployment_start": "2019-01-07",
     }
+    stranger_ref = "cz_" + "a" * 32
     async with gateway.http("thisted") as http:
-        trusted = await _post(http, "/v1/offers/upskilling", question)
+        anonymous = await _post(http, "/v1/offers/upskilling", question)
         counted = await _post(http, "/v1/offers/upskilling", {**question, "citizen_ref": citizen})
         stranger = await _post(
-            http, "/v1/offers/upskilling", {**question, "citizen_ref": "cz_" + "a" * 32}
+            http, "/v1/offers/upskilling", {**question, "citizen_ref": stranger_ref}
         )
-    assert trusted.json()["allowed"] is True  # without a reference: the caller's count
+        stricter = await _post(
+            http,
+            "/v1/offers/upskilling",
+            {**question, "citizen_ref": stranger_ref, "weeks_used_in_window": 6},
+        )
+    # No side door: without the reference there is no answer, not the caller's count.
+    assert anonymous.status_code == 422, anonymous.text
+    assert anonymous.json()["field"] == "citizen_ref"
     assert counted.json()["allowed"] is False, counted.text
     assert "7 weeks would exceed the cap of 6" in counted.json()["reason"]
     assert stranger.json()["allowed"] is True  # a citizen with no registry holds nothing
+    # A caller's own count can make the answer stricter, never looser.
+    assert stricter.json()["allowed"] is False, stricter.text
 
 
 def _psyk_case(case_id: str) -> dict[str, Any]:
@@ -191,6 +201,10 @@ async def test_a_re_referral_fk2b_forbids_is_refused_naming_the_rule_and_citatio
 ) -> None:
     first, second = _case_id("PS-"), _case_id("PS-")
     async with gateway.http("thisted") as http:
+        anonymous = await _post(http, "/v1/cases", _psyk_case(_case_id("PS-")))
+        assert anonymous.status_code == 422, anonymous.text
+        assert anonymous.json()["field"] == "citizen_ref"
+        assert "psyk.re_referral.allowed" in anonymous.json()["reason"]
         opened = await _post(http, "/v1/cases", {**_psyk_case(first), "citizen_ref": citizen})
         assert opened.status_code == 201, opened.text
         retried = await _post(http, "/v1/cases", {**_psyk_case(first), "citizen_ref": citizen})
@@ -246,6 +260,24 @@ async def test_a_second_microloan_for_the_same_citizen_is_refused(
             admitted = await _post(http, url.format(first), body)
             assert admitted.status_code == 200, admitted.text
             assert admitted.json()["answer"]["admitted"] is True
+            anonymous = await _post(http, url.format(second), {"event_id": "enrol-1"})
+            assert anonymous.status_code == 422, anonymous.text
+            assert anonymous.json()["field"] == "citizen_ref"
+            # Nor is the admission reported past the registries as a plain event.
+            side_door = await _post(
+                http,
+                f"/v1/cases/aalborg/{second}/events",
+                {
+                    "type": "decision_made",
+                    "event_id": "adm-1",
+                    "effective_date": "2018-03-01",
+                    "decision": "mikrolaan_admitted",
+                    "seat": 1,
+                },
+            )
+            assert side_door.status_code == 422, side_door.text
+            assert side_door.json()["field"] == "decision"
+            assert "mikrolaan/enrol only" in side_door.json()["reason"]
             refused = await _post(http, url.format(second), body)
             assert refused.status_code == 409, refused.text
             assert "mikrolaan.places_per_citizen.max" in refused.json()["reason"]

@@ -14,8 +14,17 @@ def _case_id() -> str:
     return "M-" + "".join(secrets.choice(string.ascii_uppercase) for _ in range(10))
 
 
+def _enrol(event_id: str, citizen_ref: str) -> dict[str, str]:
+    return {"event_id": event_id, "citizen_ref": citizen_ref}
+
+
+def _citizen_ref() -> str:
+    """A fresh citizen's reference (the shape the reference endpoint answers)."""
+    return "cz_" + "".join(secrets.choice("abcdefghijklmnop") for _ in range(32))
+
+
 async def test_a_screened_microloan_case_gets_a_seat_and_moves_on(gateway: Gateway) -> None:
-    case_id = _case_id()
+    case_id, citizen = _case_id(), _citizen_ref()
     try:
         async with gateway.http("aalborg") as http:
             started = await http.post(
@@ -31,7 +40,7 @@ async def test_a_screened_microloan_case_gets_a_seat_and_moves_on(gateway: Gatew
             )
             assert started.status_code == 201, started.text
             early = await http.post(
-                f"/v1/cases/aalborg/{case_id}/mikrolaan/enrol", json={"event_id": "enrol-0"}
+                f"/v1/cases/aalborg/{case_id}/mikrolaan/enrol", json=_enrol("enrol-0", citizen)
             )
             assert early.status_code == 422, early.text  # screening not passed yet
             passed = await http.post(
@@ -45,7 +54,7 @@ async def test_a_screened_microloan_case_gets_a_seat_and_moves_on(gateway: Gatew
             )
             assert passed.status_code == 200, passed.text
             enrolled = await http.post(
-                f"/v1/cases/aalborg/{case_id}/mikrolaan/enrol", json={"event_id": "enrol-1"}
+                f"/v1/cases/aalborg/{case_id}/mikrolaan/enrol", json=_enrol("enrol-1", citizen)
             )
             assert enrolled.status_code == 200, enrolled.text
             body = enrolled.json()
@@ -53,12 +62,12 @@ async def test_a_screened_microloan_case_gets_a_seat_and_moves_on(gateway: Gatew
             assert body["answer"]["seat"] >= 1
             assert body["event"]["case"]["phase"] == "mikrolaan_course"
             again = await http.post(
-                f"/v1/cases/aalborg/{case_id}/mikrolaan/enrol", json={"event_id": "enrol-2"}
+                f"/v1/cases/aalborg/{case_id}/mikrolaan/enrol", json=_enrol("enrol-2", citizen)
             )
             assert again.status_code == 409  # the case has moved on: no second seat
         async with gateway.http("thisted") as http:
             foreign = await http.post(
-                f"/v1/cases/aalborg/{case_id}/mikrolaan/enrol", json={"event_id": "enrol-3"}
+                f"/v1/cases/aalborg/{case_id}/mikrolaan/enrol", json=_enrol("enrol-3", citizen)
             )
             assert foreign.status_code == 404  # another municipality's case: no leak
     finally:

@@ -202,7 +202,10 @@ def _body(path: str, leak: Secrets, case_id: str) -> Any:
             "recommendation": leak.free_text(),
         },
         "/v1/cases/{municipality}/{case_id}/advance": {"days": 1},
-        "/v1/cases/{municipality}/{case_id}/mikrolaan/enrol": {"event_id": "enrol-1"},
+        "/v1/cases/{municipality}/{case_id}/mikrolaan/enrol": {
+            "event_id": "enrol-1",
+            "citizen_ref": "cz_" + "a" * 32,
+        },
         # The one field a CPR number may be sent in: it must still reach no log line.
         "/v1/citizens/reference": {"cpr": leak.cpr_dashed},
         "/codec/encode": {

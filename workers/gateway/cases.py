@@ -40,8 +40,9 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case import engine
 from domain.case.engine import CaseStart, EventRefused
-from domain.case.events import CaseDay, CaseEvent
+from domain.case.events import CaseDay, CaseEvent, DecisionMade
 from domain.case.model import CaseState, PhaseName
+from domain.case.phases.mikrolaan.screening import ADMISSION, ADMISSION_REFUSED
 from domain.rulebook import Rulebook
 from domain.rulebook.model import Municipality
 from workers.auth import Principal
@@ -78,6 +79,8 @@ from workflows.case_models import (
 from workflows.case_workflow import EVENT_REFUSED, OPENING_CONFLICT, CaseWorkflow
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
+REGISTRY_DECISIONS = frozenset({ADMISSION, ADMISSION_REFUSED})
+"""Decisions only the enrolment endpoint reports (workers/gateway/enrolment.py)."""
 log = get_logger(__name__)
 
 T = TypeVar("T")
@@ -218,6 +221,16 @@ async def start_case(
         entry=body.entry,
     )
     opened = _check_start(start, rules)
+    if body.phase is PhaseName.PSYKOLOGBEHANDLING and body.citizen_ref is None:
+        # Without it a second course under a new case id would pass unseen [001:L2231].
+        raise ApiError(
+            422,
+            "invalid_request",
+            "a psykologbehandling case needs the citizen's reference (POST "
+            "/v1/citizens/reference): FK-2.b gives one course per citizen, no re-referral "
+            "(psyk.re_referral.allowed), counted across cases",
+            "citizen_ref",
+        )
     if body.citizen_ref is not None and body.phase is PhaseName.PSYKOLOGBEHANDLING:
         # Before anything starts: a second FK-2.b course of the citizen is refused here,
         # whatever case id it comes under (workers/gateway/citizens.py).
@@ -439,6 +452,17 @@ async def report_event(
     client: TemporalClient,
     rules: Rules,
 ) -> EventAccepted:
+    if isinstance(event, DecisionMade) and event.decision in REGISTRY_DECISIONS:
+        # The seat and the citizen's one place are given by the enrolment endpoint; here
+        # they would be neither counted nor claimed.
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"{event.decision} is reported by POST /v1/cases/{{municipality}}/{{case_id}}/"
+            "mikrolaan/enrol only (the trial's registry gives the seat, the citizen's "
+            "registry the one place)",
+            "decision",
+        )
     workflow_id = _workflow_id(rules, who, municipality, case_id)
     handle = _handle(client, workflow_id)
     try:

@@ -46,11 +46,11 @@ class EnrolRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event_id: str = Field(description="Id of the admission event reported to the case.")
-    citizen_ref: Annotated[str, AfterValidator(check_citizen_ref)] | None = Field(
-        default=None,
-        description="The citizen's reference (POST /v1/citizens/reference): the trial's "
-        "places are counted in citizens, so a citizen holding one under another case is "
-        "refused (409) before a seat is asked for.",
+    citizen_ref: Annotated[str, AfterValidator(check_citizen_ref)] = Field(
+        description="The citizen's reference (POST /v1/citizens/reference), required: the "
+        "trial's places are counted in citizens, so a citizen holding one under another "
+        "case is refused (409) before a seat is asked for. Without it a second case of the "
+        "same citizen would pass unseen.",
     )
 
 
@@ -104,8 +104,7 @@ async def enrol(
             "target_group": case.target_group,
             "on": today,
         }
-        if body.citizen_ref is not None:
-            await claim_for_case(client, config, body.citizen_ref, "microloan", **place)
+        await claim_for_case(client, config, body.citizen_ref, "microloan", **place)
         answer = await enrol_in_trial(
             client,
             EnrolInTrialInput(
@@ -117,7 +116,7 @@ async def enrol(
             ),
             task_queue=config.task_queue,
         )
-        if body.citizen_ref is not None and not answer.admitted:
+        if not answer.admitted:
             # No seat, so no place held: the citizen's next case may ask again.
             await claim_for_case(
                 client, config, body.citizen_ref, "microloan", **place, action="release"

@@ -167,8 +167,8 @@ class StartCaseRequest(BaseModel):
     )
     citizen_ref: Annotated[str, AfterValidator(check_citizen_ref)] | None = Field(
         default=None,
-        description="The citizen's reference from POST /v1/citizens/reference: a "
-        "psykologbehandling case then claims the citizen's one FK-2.b course.",
+        description="The citizen's reference from POST /v1/citizens/reference; required "
+        "for a psykologbehandling case, which claims the citizen's one FK-2.b course.",
     )
 
     @field_validator("case_id")

@@ -53,18 +53,26 @@ class SubsidyQuestion(_Question):
 
 class UpskillingQuestion(_Question):
     weeks_requested: int = Field(ge=1)
-    weeks_used_in_window: int = Field(default=0, ge=0)
+    weeks_used_in_window: int = Field(
+        default=0,
+        ge=0,
+        description="Weeks the caller knows of that caseflow's count may not hold (granted "
+        "before caseflow); the answer counts the larger of this and the citizen's registry, "
+        "so a caller can make the count stricter, never looser.",
+    )
     under_30: bool = False
     under_30_unqualified: bool = False
     competence_giving: bool = False
-    citizen_ref: Annotated[str, AfterValidator(check_citizen_ref)] | None = Field(
-        default=None,
-        description="With the citizen's reference the weeks already used are the ones the "
-        "citizen's limit registry holds for the spell (`weeks_used_in_window` is then "
-        "ignored); grant them with POST /v1/citizens/limits/claim.",
+    citizen_ref: Annotated[str, AfterValidator(check_citizen_ref)] = Field(
+        description="The citizen's reference (POST /v1/citizens/reference), required: the "
+        "weeks already used are the ones the citizen's limit registry holds for the spell, "
+        "under whatever case they were granted; grant them with POST "
+        "/v1/citizens/limits/claim.",
     )
     unemployment_start: datetime.date | None = Field(
-        default=None, description="With `citizen_ref`: first day of the unemployment spell."
+        default=None,
+        description="First day of the unemployment spell; default: `date` less the "
+        "citizen's `weeks_unemployed`.",
     )
 
 
@@ -112,12 +120,11 @@ async def upskilling(
     body: UpskillingQuestion, who: Reader, rules: Rules, client: TemporalClient
 ) -> OfferAnswer:
     municipality = _municipality(rules, who, body.municipality)
-    used = body.weeks_used_in_window
-    if body.citizen_ref is not None:
-        start = body.unemployment_start or body.date - datetime.timedelta(
-            weeks=body.citizen.weeks_unemployed
-        )
-        used = upskilling_weeks_held(await held_claims(client, body.citizen_ref), start)
+    start = body.unemployment_start or body.date - datetime.timedelta(
+        weeks=body.citizen.weeks_unemployed
+    )
+    held = upskilling_weeks_held(await held_claims(client, body.citizen_ref), start)
+    used = max(held, body.weeks_used_in_window)
     return may_upskill(
         rules,
         body.citizen,
