@@ -125,6 +125,13 @@ def check_occasion(
                 f"{fact!r} settles one open {consumer['obligation']} duty ({scope}); none is "
                 f"open on {on.isoformat()} ({cited})",
             )
+        if on < record.created_on:
+            raise EventRefused(
+                field,
+                f"{fact!r} of {on.isoformat()} is dated before {record.title} began on "
+                f"{record.created_on.isoformat()}: a note serves the horizon it is written in "
+                f"({cited})",
+            )
         settled = _resolved_with(view, state, entry["rule"], fact, on)
         if settled.value is not False:
             raise EventRefused(

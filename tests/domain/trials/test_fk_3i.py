@@ -65,6 +65,14 @@ def test_one_note_does_not_exempt_the_whole_course(rulebook: Rulebook) -> None:
     assert c.obligation("rf.plan.5").due_on == D(2020, 11, 1)
 
 
+def test_a_note_back_dated_into_an_earlier_horizon_is_refused(rulebook: Rulebook) -> None:
+    c = _rf(rulebook, "vesthimmerland", D(2019, 1, 7), D(2021, 6, 30))
+    c.event(D(2019, 5, 1), "decision_made", decision="indsatsplan_updated")
+    c.until(D(2019, 6, 1))
+    refused = c.refused(D(2019, 4, 20), "assessment_recorded", fact=NOTE, value=True)
+    assert "dated before Indsatsplan offers fixed 2 began on 2019-05-01" in refused.reason
+
+
 def test_the_note_is_refused_where_the_trial_does_not_run(rulebook: Rulebook) -> None:
     c = _rf(rulebook, "aalborg", D(2019, 1, 7), D(2021, 6, 30))
     refused = c.refused(D(2019, 6, 1), "assessment_recorded", fact=NOTE, value=True)
