@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from datetime import date as D
 
+from domain.case.engine import CaseStart
+from domain.case.model import PhaseName
 from domain.offers import Citizen, Company, Placement, may_place
 from domain.rulebook import Rulebook
+from tests.domain.conftest import CaseDriver
 
 FULL = Company(ordinary_staff=10, subsidised_in_use=2)
 FACTS = {
@@ -37,3 +40,23 @@ def test_on_both_sides_of_the_trials_end(rulebook: Rulebook) -> None:
     last = may_place(rulebook, FULL, placement, CITIZEN, D(2021, 12, 31), "vesthimmerland")
     after = may_place(rulebook, FULL, placement, CITIZEN, D(2022, 1, 1), "vesthimmerland")
     assert last.allowed and not after.allowed
+
+
+def test_the_praktik_note_is_per_placement_and_no_case_keeps_it(rulebook: Rulebook) -> None:
+    """One note per praktik ("journalnotat når der oprettes virksomhedspraktik"
+    [001:L5006]): it travels with its placement question; a case refuses to keep it, so
+    one note cannot stand for every later praktik."""
+    c = CaseDriver(
+        rulebook,
+        CaseStart(
+            case_id="T-0001",
+            municipality="vesthimmerland",
+            opened_on=D(2019, 1, 7),
+            phase=PhaseName.FLEKSJOB,
+        ),
+    )
+    refused = c.refused(
+        D(2019, 2, 1), "assessment_recorded", fact="journalnotat.fk3k_recorded", value=True
+    )
+    assert "recorded for one placement" in refused.reason
+    assert "POST /v1/offers/placement" in refused.reason
