@@ -150,6 +150,15 @@ class CaseflowConfig(BaseModel):
     citizen_ref_key_file: Path | None = None
     """File holding that key. `caseflow up` creates DATA_DIR/citizen-ref.key (0600)."""
 
+    page_link_key: SecretStr | None = None
+    """Key that signs the case page's short-lived links (base64 of 32 bytes), the same on
+    every gateway replica so a link works on any of them and after a restart. Environment
+    only (CASEFLOW_PAGE_LINK_KEY); see workers/gateway/page_links.py."""
+
+    page_link_key_file: Path | None = None
+    """File holding that key. `caseflow up` creates DATA_DIR/page-link.key (0600); without
+    either, a gateway signs with a key of its own process (links die with it)."""
+
     codec_allow_plaintext: bool = False
     """Migration switch: decode also accepts unencrypted payloads (history from before
     encryption was enabled). New payloads are encrypted regardless."""
