@@ -86,6 +86,9 @@ class CaseflowConfig(BaseModel):
     obligation_counts_refresh: float = Field(default=60.0, gt=0)
     """Seconds a gateway keeps its count of due and overdue obligations (from Temporal's
     visibility) before a scrape of `/metrics` starts a new count (workers.obligation_counts)."""
+    rollout_progress_refresh: float = Field(default=15.0, gt=0)
+    """Seconds a gateway keeps the roll-out statuses it exports on `/metrics` before a
+    scrape starts a new read (workers.rollout_progress)."""
     audit_log: Path | None = None
     """A file for the audit trail's JSON lines (logger `caseflow.audit`), apart from the
     process log; unset: the audit lines go with the process log (workers.audit)."""
