@@ -124,8 +124,15 @@ def current_details(
     state: CaseState, clock: CaseClock, next_review: date | None, rules: Rulebook
 ) -> str:
     """Markdown for the UI's current details, set again at every step and in every run."""
-    lines = [
-        f"**Legal date** {state.today.isoformat()} ({_calendar(clock)})",
+    lines = [f"**Legal date** {state.today.isoformat()} ({_calendar(clock)})"]
+    if clock.simulated:
+        # The header's Start and Duration come from the skipped clock; a continued run has
+        # no static summary to say when the case opened.
+        lines.append(
+            f"**Opened** {state.opened_on.isoformat()} (legal date; the Start and Duration "
+            "above are on the case's simulated clock)"
+        )
+    lines += [
         f"**Phase** {state.phase.value} since {state.phase_started_on.isoformat()}",
         f"**Regime** {', '.join(state.regimes) or 'none'}",
     ]

@@ -41,6 +41,9 @@ def test_current_details_name_the_next_deadline_with_its_act() -> None:
     nearest = state.open_obligations()[0]
     assert f"**Next deadline** {nearest.due_on.isoformat()}: {nearest.title}" in text
     assert "(simulated calendar)" in text
+    assert f"**Opened** {state.opened_on.isoformat()} (legal date;" in text
+    real = case_details.current_details(state, CaseClock(), None, rules)
+    assert "**Opened**" not in real and "(real calendar)" in real
     assert "[001:" not in text
     for fact in state.facts:
         assert fact not in text
