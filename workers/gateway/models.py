@@ -2,7 +2,9 @@
 
 Case snapshots, receipts and timeline entries are the workflow's own wire models
 (`workflows.case_models`, `domain.case.model`): the API shows what the case knows, with
-no second vocabulary to drift from it.
+no second vocabulary to drift from it. One thing is rendered on the way out: citations,
+as people cite them (`domain.rulebook.citation_text`), with the rulebook's own citations
+kept beside them as `sources` (`CaseView`, `ObligationView`, `TimelineItem`).
 """
 
 from __future__ import annotations
@@ -210,13 +212,13 @@ class CitationSource(BaseModel):
     )
     cited_as: str = Field(
         description="The entry of `citations` this source stands behind: the act itself, or "
-        'for a trial "Frikommuneforsøg II, FK-2.c (bevilling 26-06-2017, sagsnr. 2017-2328)".'
+        "for a trial's grant decision and period note, the trial and its grant letter."
     )
 
 
 CITATIONS_DESCRIPTION = (
-    "What to look up, each once: acts and paragraphs, or a trial and its grant letter "
-    '("Frikommuneforsøg II, FK-2.c (bevilling 26-06-2017, sagsnr. 2017-2328)").'
+    "What to look up, each once: acts and paragraphs, or a trial and its grant letter as "
+    "the rulebook's decisions name it (programme, trial id, letter's date and case number)."
 )
 SOURCES_DESCRIPTION = "The rulebook's own citations behind them: act and seed line (provenance)."
 
