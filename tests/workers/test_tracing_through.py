@@ -135,7 +135,7 @@ async def test_a_request_trace_runs_through_the_workflow_into_its_activities(
         assert len(handled) == 1, (step, sorted(s.name for s in spans))
         assert handled[0].context.trace_id == trace_id
         assert handled[0].attributes is not None
-        assert handled[0].attributes["temporalWorkflowID"].endswith(case_id)
+        assert str(handled[0].attributes["temporalWorkflowID"]).endswith(case_id)
     server = next(s for s in spans if s.name == "POST /v1/cases")
     assert server.attributes is not None and server.attributes["http.route"] == "/v1/cases"
 
