@@ -13,65 +13,40 @@ DATA_DIR/citizen-ref.key (mode 0600) on first start when neither is set.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
-import os
 import re
-import secrets
-from pathlib import Path
 
 from activities.citizen_limit_models import REF_LETTERS
 from workers.config import CaseflowConfig
+from workers.hmac_keys import KEY_BYTES, HmacKeyError, ensure_key_file, load_hmac_key
 
-__all__ = ["CitizenRefKeyError", "citizen_reference", "ensure_key_file", "load_key", "normal_cpr"]
+__all__ = [
+    "KEY_BYTES",
+    "CitizenRefKeyError",
+    "citizen_reference",
+    "ensure_key_file",
+    "load_key",
+    "normal_cpr",
+]
 
-KEY_BYTES = 32
 DEV_KEY_FILE = "citizen-ref.key"
 _DOMAIN = b"caseflow-citizen-ref-v1\x00"
 _CPR = re.compile(r"([0-9]{2})([0-9]{2})[0-9]{2}-?[0-9]{4}")
 
 
-class CitizenRefKeyError(ValueError):
+class CitizenRefKeyError(HmacKeyError):
     """The key is missing or malformed; the message names the setting, never the key."""
 
 
 def load_key(config: CaseflowConfig) -> bytes | None:
     """The configured key, or None when neither setting is given."""
-    if config.citizen_ref_key is not None:
-        return _decode(config.citizen_ref_key.get_secret_value(), "CASEFLOW_CITIZEN_REF_KEY")
-    if config.citizen_ref_key_file is not None:
-        try:
-            text = config.citizen_ref_key_file.read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CitizenRefKeyError(
-                f"CASEFLOW_CITIZEN_REF_KEY_FILE: cannot read {config.citizen_ref_key_file}: "
-                f"{getattr(error, 'strerror', None) or type(error).__name__}"
-            ) from None
-        return _decode(text, "CASEFLOW_CITIZEN_REF_KEY_FILE")
-    return None
-
-
-def _decode(text: str, setting: str) -> bytes:
-    try:
-        key = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise CitizenRefKeyError(f"{setting}: not base64") from None
-    if len(key) != KEY_BYTES:
-        raise CitizenRefKeyError(f"{setting}: the key must be {KEY_BYTES} bytes")
-    return key
-
-
-def ensure_key_file(path: Path) -> bool:
-    """Create a fresh key at `path` (0600, never replacing one); True if it was created."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode() + "\n")
-    return True
+    return load_hmac_key(
+        config.citizen_ref_key,
+        config.citizen_ref_key_file,
+        "CASEFLOW_CITIZEN_REF_KEY",
+        CitizenRefKeyError,
+    )
 
 
 def normal_cpr(value: str) -> str | None:

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from domain.rulebook import citation_text
 from workers import cli_exit
 from workers.cli_output import console as make_console
 
@@ -142,6 +141,18 @@ def _print_json(payload: Any) -> None:
     console.print_json(json.dumps(payload))
 
 
+def _cited(item: dict[str, Any], *, provenance: bool) -> str:
+    """The API's citations as one line; with `provenance` each followed by the seed lines
+    of the rulebook citations behind it (`sources`), each once."""
+    lines: dict[str, list[str]] = {c: [] for c in item["citations"]}
+    if provenance:
+        for source in item.get("sources", []):
+            seen = lines.setdefault(source["cited_as"], [])
+            if source["provenance"] and source["provenance"] not in seen:
+                seen.append(source["provenance"])
+    return "; ".join(" ".join([c, *seen]) for c, seen in lines.items())
+
+
 def _show_case(case: dict[str, Any], title: str, *, provenance: bool = False) -> None:
     console.print(
         f"[bold]{title}[/bold]  {case['municipality']}  phase [cyan]{case['phase']}[/cyan] "
@@ -153,7 +164,7 @@ def _show_case(case: dict[str, Any], title: str, *, provenance: bool = False) ->
         console.print("facts: " + ", ".join(f"{k}={v}" for k, v in case["facts"].items()))
     table = Table("due", "obligation", "regime", "citations", "why", title="Open obligations")
     for o in case["open_obligations"]:
-        cited = citation_text.readable(o["citations"], provenance=provenance)
+        cited = _cited(o, provenance=provenance)
         table.add_row(o["due_on"], o["title"], o["regime"], cited, o["reason"])
     console.print(table)
     if case["overdue"]:
@@ -314,10 +325,7 @@ def timeline(
         return
     table = Table("date", "kind", "summary", "regime", "citations", title=answer["workflow_id"])
     for e in answer["entries"]:
-        if provenance:
-            cited = "; ".join(f"{c['act']} {c['provenance']}".strip() for c in e["sources"])
-        else:
-            cited = "; ".join(e["citations"])
+        cited = _cited(e, provenance=provenance)
         table.add_row(e["date"], e["kind"], e["summary"], e["regime"] or "", cited)
     console.print(table)
 

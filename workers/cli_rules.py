@@ -168,6 +168,7 @@ def explain(  # noqa: PLR0917 - typer maps each option to a parameter
     )
     for col in ("rule", "value", "regime", "reason", "citation", "decided", "next change"):
         table.add_column(col, overflow="fold")
+    cite = citation_text.reader(rb)
     for r in payload["rules"]:
         value = fmt_value(r["value"]) if r["applicable"] else "[dim]not applicable[/dim]"
         decided = r["decided"] or "-"
@@ -180,7 +181,7 @@ def explain(  # noqa: PLR0917 - typer maps each option to a parameter
             else value,
             r["regime"],
             r["reason"],
-            citation_text.readable(r["citations"], provenance=provenance),
+            cite.readable(r["citations"], r["regime"], provenance=provenance),
             decided,
             r["next_change"] or "-",
         )

@@ -53,7 +53,7 @@ def simulate_case(
     if as_json:
         typer.echo(json.dumps(_as_json(result), indent=2, ensure_ascii=False))
     else:
-        _print(result, provenance=provenance)
+        _print(result, rulebook, provenance=provenance)
     if result.refusals:
         raise typer.Exit(1)
 
@@ -119,8 +119,9 @@ def _as_json(result: ScenarioResult) -> dict[str, object]:
     }
 
 
-def _print(result: ScenarioResult, *, provenance: bool = False) -> None:
+def _print(result: ScenarioResult, rulebook: Rulebook, *, provenance: bool = False) -> None:
     console = make_console()
+    cite = citation_text.reader(rulebook)
     table = Table(title=result.scenario, show_lines=False)
     for column in ("date", "what", "subject", "summary", "regime", "citation"):
         table.add_column(column, overflow="fold")
@@ -131,7 +132,7 @@ def _print(result: ScenarioResult, *, provenance: bool = False) -> None:
             entry.subject,
             entry.summary,
             entry.regime or "",
-            citation_text.readable(entry.citations, provenance=provenance),
+            cite.readable(entry.citations, entry.regime, provenance=provenance),
         )
     console.print(table)
     console.print(

@@ -86,6 +86,9 @@ class CaseflowConfig(BaseModel):
     obligation_counts_refresh: float = Field(default=60.0, gt=0)
     """Seconds a gateway keeps its count of due and overdue obligations (from Temporal's
     visibility) before a scrape of `/metrics` starts a new count (workers.obligation_counts)."""
+    rollout_progress_refresh: float = Field(default=15.0, gt=0)
+    """Seconds a gateway keeps the roll-out statuses it exports on `/metrics` before a
+    scrape starts a new read (workers.rollout_progress)."""
     audit_log: Path | None = None
     """A file for the audit trail's JSON lines (logger `caseflow.audit`), apart from the
     process log; unset: the audit lines go with the process log (workers.audit)."""
@@ -149,6 +152,15 @@ class CaseflowConfig(BaseModel):
 
     citizen_ref_key_file: Path | None = None
     """File holding that key. `caseflow up` creates DATA_DIR/citizen-ref.key (0600)."""
+
+    page_link_key: SecretStr | None = None
+    """Key that signs the case page's short-lived links (base64 of 32 bytes), the same on
+    every gateway replica so a link works on any of them and after a restart. Environment
+    only (CASEFLOW_PAGE_LINK_KEY); see workers/gateway/page_links.py."""
+
+    page_link_key_file: Path | None = None
+    """File holding that key. `caseflow up` creates DATA_DIR/page-link.key (0600); without
+    either, a gateway signs with a key of its own process (links die with it)."""
 
     codec_allow_plaintext: bool = False
     """Migration switch: decode also accepts unencrypted payloads (history from before

@@ -37,6 +37,7 @@ from workers.devserver import (
     with_stack_keys,
 )
 from workers.gateway.codec_endpoint import is_loopback
+from workers.gateway.page_links import with_dev_link_key
 from workers.gateway.server import run_gateway
 from workers.logging_setup import configure_logging, get_logger
 from workers.telemetry import init_runtime, shutdown_tracing
@@ -100,6 +101,7 @@ async def run_stack(config: CaseflowConfig, *, out: TextIO | None = None) -> Non
     fresh = not (config.data_dir / "temporal.db").exists()
     config, key_created = with_stack_keys(config)
     config = with_dev_key(config)
+    config = with_dev_link_key(config)
     if "codec_open_on_loopback" not in config.model_fields_set:
         # The dev server's Web UI has no login, so it cannot send a token: let it decode
         # when nothing listens beyond this machine (README "Web UI decoding").

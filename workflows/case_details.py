@@ -4,12 +4,15 @@ Temporal shows a workflow's *static* summary and details (set at start), its *cu
 details (set by the running workflow, read through the built-in metadata query), and a
 summary per timer and activity. These texts are stored and shown outside any query of
 ours, so they carry only what search attributes may: case references, municipality,
-phase, target group, regimes, rule titles, dates and citations (as acts, see
-`domain.rulebook.citation_text`); never a fact value or anything a person reported.
+phase, target group, regimes, rule titles, dates and citations (as people cite them: acts,
+or a trial with its grant letter, see `domain.rulebook.citation_text`); never a fact value
+or anything a person reported.
 
 Simulated calendars: a demo or training case runs on Temporal's skipped clock, so the UI's
-start times and durations are on that clock (a year ahead, negative durations). Every
-text here names the case's *legal* date instead, marked as simulated.
+start times and durations are on that clock (a year ahead, negative durations), and the
+UI has no field of ours to change that. Every text here names the case's *legal* dates
+instead, marked as simulated: the summary its opening day, the details the legal date
+today.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from domain.case.dates import day_after
 from domain.case.engine import CaseStart
 from domain.case.model import CaseState, ObligationRecord, ObligationStatus
 from domain.rulebook import Rulebook
-from domain.rulebook.citation_text import acts
+from domain.rulebook.citation_text import reader
 from workflows.case_models import CaseClock
 
 __all__ = [
@@ -43,8 +46,8 @@ def _line(text: str) -> str:
     return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1] + "…"
 
 
-def _cited(citations: tuple[str, ...] | list[str]) -> str:
-    named = acts(citations)
+def _cited(record: ObligationRecord, rules: Rulebook) -> str:
+    named = reader(rules).acts(record.citations, record.regime)
     return "; ".join(named[:2]) if named else "no citation"
 
 
@@ -52,8 +55,13 @@ def _calendar(clock: CaseClock) -> str:
     return "simulated calendar" if clock.simulated else "real calendar"
 
 
-def start_summary(case_id: str, municipality: str, phase: str) -> str:
-    return _line(f"Case {case_id} · {municipality} · {phase}")
+def start_summary(
+    case_id: str, municipality: str, phase: str, opened_on: date, clock: CaseClock
+) -> str:
+    return _line(
+        f"Case {case_id} · {municipality} · {phase} · opened {opened_on.isoformat()}"
+        + (" (simulated calendar)" if clock.simulated else "")
+    )
 
 
 def start_details(state: CaseState, municipality: str, clock: CaseClock) -> str:
@@ -90,31 +98,41 @@ def start_metadata(start: CaseStart, rules: Rulebook, clock: CaseClock) -> Start
     opened = engine.open_case(start, rules)
     name = rules.municipality(start.municipality).name
     return StartMetadata(
-        start_summary(start.case_id, name, opened.phase.value), start_details(opened, name, clock)
+        start_summary(start.case_id, name, opened.phase.value, opened.opened_on, clock),
+        start_details(opened, name, clock),
     )
 
 
-def obligation_summary(record: ObligationRecord) -> str:
+def obligation_summary(record: ObligationRecord, rules: Rulebook) -> str:
     """An activity's or a due timer's summary: duty, act, regime."""
-    return _line(f"{record.title} — {_cited(record.citations)} — {record.regime}")
+    return _line(f"{record.title} — {_cited(record, rules)} — {record.regime}")
 
 
-def wake_summary(state: CaseState, wake: date, clock: CaseClock) -> str:
+def wake_summary(state: CaseState, wake: date, clock: CaseClock, rules: Rulebook) -> str:
     """The summary of the timer that wakes the case on legal day `wake`."""
     due = [o for o in state.open_obligations() if day_after(o.due_on) == wake]
     if due:
         first = due[0]
         return _line(
             f"Deadline {first.due_on.isoformat()} passes: {first.title} — "
-            f"{_cited(first.citations)} — {first.regime}"
+            f"{_cited(first, rules)} — {first.regime}"
         )
     return _line(f"Next review on legal date {wake.isoformat()} ({_calendar(clock)})")
 
 
-def current_details(state: CaseState, clock: CaseClock, next_review: date | None) -> str:
+def current_details(
+    state: CaseState, clock: CaseClock, next_review: date | None, rules: Rulebook
+) -> str:
     """Markdown for the UI's current details, set again at every step and in every run."""
-    lines = [
-        f"**Legal date** {state.today.isoformat()} ({_calendar(clock)})",
+    lines = [f"**Legal date** {state.today.isoformat()} ({_calendar(clock)})"]
+    if clock.simulated:
+        # The header's Start and Duration come from the skipped clock; a continued run has
+        # no static summary to say when the case opened.
+        lines.append(
+            f"**Opened** {state.opened_on.isoformat()} (legal date; the Start and Duration "
+            "above are on the case's simulated clock)"
+        )
+    lines += [
         f"**Phase** {state.phase.value} since {state.phase_started_on.isoformat()}",
         f"**Regime** {', '.join(state.regimes) or 'none'}",
     ]
@@ -123,7 +141,7 @@ def current_details(state: CaseState, clock: CaseClock, next_review: date | None
         nearest = open_obligations[0]
         lines.append(
             f"**Next deadline** {nearest.due_on.isoformat()}: {nearest.title} — "
-            f"{_cited(nearest.citations)} ({nearest.regime})"
+            f"{_cited(nearest, rules)} ({nearest.regime})"
         )
     else:
         lines.append("**Next deadline** none open")

@@ -254,7 +254,7 @@ class CaseWorkflow:
         summary = "Waiting for an event"
         if wake is not None:
             timeout = max(self._clock.instant(wake) - workflow.now(), timedelta(seconds=1))
-            summary = case_details.wake_summary(state, wake, self._clock)
+            summary = case_details.wake_summary(state, wake, self._clock, rules)
         self._describe(state)
         self._woken = False
         with contextlib.suppress(TimeoutError):
@@ -293,7 +293,7 @@ class CaseWorkflow:
         # Summaries are user metadata, which replay does not compare with the recorded
         # commands, so no patch: the committed histories (tests/replay) replay unchanged.
         summary = f"{record.title} — {', '.join(record.citations[:1])} — {record.regime}"
-        shown = case_details.obligation_summary(record)
+        shown = case_details.obligation_summary(record, self._current_rules())
         today = self._today()
         if action.kind is ActionKind.REQUEST_CERTIFICATE:
             certificate = await workflow.execute_activity(
@@ -508,7 +508,9 @@ class CaseWorkflow:
         # Current details are not part of history (the UI reads them with a built-in
         # query), so they are set again on every step and in every run, replay included.
         workflow.set_current_details(
-            case_details.current_details(state, self._clock, self._next_review)
+            case_details.current_details(
+                state, self._clock, self._next_review, self._current_rules()
+            )
         )
 
     # --- search attributes -----------------------------------------------------------

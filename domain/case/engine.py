@@ -703,8 +703,10 @@ def _change_phase(
             # the duty belonged to (its own citations, on the record).
             why = f"{record.title} withdrawn: {old.value} ended"
             if cause and not state.memo.decisions_without_preconditions:
-                # The acts people look up; the seed lines stay on the record's citations.
-                basis = "; ".join(citation_text.acts(record.citations)) or record.regime
+                # What people look up (acts, a trial by its grant letter); the seed lines
+                # stay on the record's citations.
+                cited = citation_text.reader(rulebook).acts(record.citations, record.regime)
+                basis = "; ".join(cited) or record.regime
                 why += f" by {cause} on {on.isoformat()}; a duty of that phase ({basis})"
             note(state, on, TimelineKind.OBLIGATION_WITHDRAWN, record, why, phase=old)
     state.pending_actions = [

@@ -6,6 +6,12 @@ timeline entries and history carry. A caseworker looks up "SDL § 11a", not our 
 `[001:L2273]`: the act is what is shown, the provenance is kept for `--provenance` and the
 API's `sources`. Render-side only, so recorded histories and stored timelines need no
 migration.
+
+A trial's citations are its grant decision and its period note, whose acts are the YAML's
+own wording ("Tilsagnsskrivelse 26-06-2017 (round 2): forudsætning ..."). People cite the
+trial instead: `CitationReader` reads them as "Frikommuneforsøg II, FK-2.c (bevilling
+26-06-2017, sagsnr. 2017-2328)", every word of it from the rulebook (the trial's id, its
+`decided` day and that day's `grant_letter` in decisions.yaml).
 """
 
 from __future__ import annotations
@@ -13,6 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from domain.rulebook.model import LawData
+    from domain.rulebook.resolver import Rulebook
 
 # Where the provenance begins in "<act> <provenance>": a seed reference ("[001:L2273]",
 # sometimes written "§ [001:L1182]") or the plain "public law, to confirm". Checked
@@ -59,3 +71,98 @@ def readable(citations: Iterable[str], *, provenance: bool = False) -> str:
     return "; ".join(
         f"{act} {' '.join(sources)}" if sources else act for act, sources in grouped.items()
     )
+
+
+# The trials a regime label names: "TRIAL:FK-2.c", also inside a combined label.
+_TRIAL_REGIME = re.compile(r"TRIAL:([A-Za-z0-9.\-]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Cited:
+    """One thing a person looks up, and the rulebook citations (act, seed line) behind it."""
+
+    text: str
+    sources: tuple[CitationParts, ...]
+
+
+class CitationReader:
+    """Citations as people cite them, for one rulebook: a trial's own citations read as the
+    trial and its grant letter, everything else as its act (see the module docstring)."""
+
+    def __init__(self, law: LawData) -> None:
+        letters = {d.day: d.grant_letter for d in law.decisions if d.grant_letter is not None}
+        self._labels: dict[str, str] = {}
+        self._owners: dict[str, set[str]] = {}
+        for trial in law.trials.values():
+            letter = letters.get(trial.decided) if trial.decided else None
+            self._labels[trial.id] = (
+                f"{letter.programme}, {trial.id} ({letter.letter.act})"
+                if letter is not None
+                else f"{trial.id} ({trial.decision.act})"
+            )
+            for citation in (trial.decision, trial.period_citation):
+                if citation is not None:
+                    self._owners.setdefault(citation.text, set()).add(trial.id)
+
+    def trial_label(self, trial_id: str) -> str | None:
+        """How people cite `trial_id`, or None for a trial this rulebook does not hold."""
+        return self._labels.get(trial_id)
+
+    def _trial_of(self, text: str, hint: set[str]) -> str | None:
+        owners = self._owners.get(text)
+        if not owners:
+            return None
+        # Two trials may share a note ("Until '1. januar 2022'"): the regime says whose.
+        named = sorted(owners & hint) or (sorted(owners) if len(owners) == 1 else [])
+        return named[0] if named else None
+
+    def cite(self, citations: Iterable[str], regime: str | None = None) -> list[Cited]:
+        """The things to look up, each once, in order, each with its rulebook sources."""
+        hint = set(_TRIAL_REGIME.findall(regime or ""))
+        grouped: dict[str, list[CitationParts]] = {}
+        for citation in citations:
+            parts = split(citation)
+            trial = self._trial_of(citation.strip(), hint)
+            key = self._labels[trial] if trial is not None else parts.act
+            if not key:
+                continue
+            sources = grouped.setdefault(key, [])
+            if parts not in sources:
+                sources.append(parts)
+        return [Cited(text, tuple(sources)) for text, sources in grouped.items()]
+
+    def acts(self, citations: Iterable[str], regime: str | None = None) -> list[str]:
+        return [cited.text for cited in self.cite(citations, regime)]
+
+    def readable(
+        self, citations: Iterable[str], regime: str | None = None, *, provenance: bool = False
+    ) -> str:
+        """One line: the things to look up joined by "; ", with `provenance` each followed
+        by its seed lines (each once)."""
+        return "; ".join(
+            _with_provenance(cited) if provenance else cited.text
+            for cited in self.cite(citations, regime)
+        )
+
+
+def _with_provenance(cited: Cited) -> str:
+    seen: list[str] = []
+    for parts in cited.sources:
+        if parts.provenance and parts.provenance not in seen:
+            seen.append(parts.provenance)
+    return " ".join([cited.text, *seen])
+
+
+_READERS: dict[tuple[str, date | None], CitationReader] = {}
+_READERS_KEPT = 64
+
+
+def reader(rules: Rulebook) -> CitationReader:
+    """The reader of `rules` (a rulebook, slice or view: one per content hash and view day)."""
+    key = (rules.content_hash, rules.known_from)
+    found = _READERS.get(key)
+    if found is None:
+        if len(_READERS) >= _READERS_KEPT:
+            _READERS.clear()
+        found = _READERS[key] = CitationReader(rules.law)
+    return found

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from domain.rulebook.citation_text import reader
 from domain.rulebook.errors import RuleNotInForce
 from domain.rulebook.resolver import FactValue, Resolution, ResolutionContext, Rulebook
 from domain.rulebook.scope import parameter
@@ -100,6 +101,7 @@ def _row(view: Rulebook, res: Resolution, on: date) -> dict[str, Any]:
         "unit": res.unit,
         "regime": res.regime,
         "citations": list(res.citations),
+        "cited_as": reader(view).acts(res.citations, res.regime),
         "reason": res.reason,
         "since": res.since.isoformat() if res.since else None,
         "next_change": res.next_change.isoformat() if res.next_change else None,

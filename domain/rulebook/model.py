@@ -315,15 +315,36 @@ class Reform(_Decided):
     overrides: dict[str, ReformOverride] = Field(min_length=1)
 
 
+class GrantLetter(_Strict):
+    """How a person cites a trial this decision granted: the programme, the trial's id and
+    the letter (its date and case number), e.g. "Frikommuneforsøg II, FK-2.c (bevilling
+    26-06-2017, sagsnr. 2017-2328)"; see ``domain.rulebook.citation_text``."""
+
+    programme: str = Field(min_length=1)
+    letter: Citation
+
+
 class Decision(_Strict):
     """One day on which law was decided or published, and where that is documented.
 
     Every ``decided:`` in the law files names one of these days (``decisions.yaml``), so a
-    change a case learns of can cite the decision behind it."""
+    change a case learns of can cite the decision behind it. A grant letter's day also says
+    how the trials it granted are cited (``grant_letter``)."""
 
     day: IsoDate
     title: str = Field(min_length=1)
     citation: Citation
+    grant_letter: GrantLetter | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_no_grant_letter(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> Any:
+        # slices recorded before grant letters were data keep their content hash
+        data = handler(self)
+        if isinstance(data, dict) and data.get("grant_letter", ...) is None:
+            del data["grant_letter"]
+        return data
 
 
 class LawData(_Strict):

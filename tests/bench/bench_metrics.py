@@ -8,8 +8,9 @@ round), and prints each arm's p95 per round, the per-round ratio metrics p95 / h
 p95, its median and spread. Floor from issue 15: median ratio <= 2.
 
 A scrape reads the cached counts; the count itself (visibility queries) runs in the
-background at most once per `CASEFLOW_OBLIGATION_COUNTS_REFRESH` seconds, which this
-bench sets to 1 s so that counts are refreshed during the run, as under a real scraper.
+background at most once per `CASEFLOW_OBLIGATION_COUNTS_REFRESH` seconds, and the roll-out
+statuses once per `CASEFLOW_ROLLOUT_PROGRESS_REFRESH`; this bench sets both to 1 s so that
+they are refreshed during the run, as under a real scraper.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ async def bench(cases: int, per_round: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-metrics-") as tmp:
         data_dir = Path(tmp)
         os.environ["CASEFLOW_OBLIGATION_COUNTS_REFRESH"] = "1"
+        os.environ["CASEFLOW_ROLLOUT_PROGRESS_REFRESH"] = "1"
         stack, url, _ = start_stack(data_dir)
         try:
             await wait_ready(url, stack)

@@ -62,7 +62,8 @@ def test_cli_describe_shows_the_static_summary_and_details(stack: DemoStack) -> 
     assert described.returncode == 0, described.stderr
     out = described.stdout
     assert CIPHERTEXT not in out
-    assert 'StaticSummary  "Case SIM-AAL-0001 · Aalborg · sygedagpenge"' in out
+    summary = "Case SIM-AAL-0001 · Aalborg · sygedagpenge · opened 2019-09-02 (simulated calendar)"
+    assert f'StaticSummary  "{summary}"' in out
     assert "**Regime at start** STANDARD_2015" in out
     assert "**Simulated calendar** from legal date 2019-09-02" in out
 
@@ -148,6 +149,40 @@ async def test_web_ui_shows_summary_and_current_details(stack: DemoStack, browse
     assert "simulated calendar" in text
     assert CIPHERTEXT not in text
     assert "[001:" not in text
+
+
+async def test_web_ui_header_of_a_simulated_case_and_the_legal_dates_we_show(
+    stack: DemoStack, browser: Browser
+) -> None:
+    """The header's Start and Duration are the UI's own fields, taken from the server's
+    event times, i.e. the case's skipped clock (a start in the future, a negative duration);
+    no field of ours reaches them, and a continued run has no static summary either (the
+    SDK cannot carry it). What we control says the legal date plainly: the current details
+    and every timer's summary (README, "An operator's first five minutes")."""
+    page = browser.page
+    async with httpx.AsyncClient(timeout=30) as http:
+        shown = await http.get(
+            f"{stack.gateway}/v1/cases/jammerbugt/SIM-JAM-0001",
+            headers={"Authorization": f"Bearer {stack.token}"},
+        )
+    case = shown.json()
+    await browser.open(f"{stack.ui}/namespaces/default/workflows/{JAMMERBUGT}")
+    await page.get_by_text('"SIM-JAM-0001"').first.wait_for(timeout=30_000)
+    await browser.shot("simulated-header", full_page=False)
+    body = await page.inner_text("body")
+    assert "on legal date" in body  # the waiting timer's summary
+    await page.get_by_text("User Metadata").first.click()
+    wanted = f"Legal date {case['today']} (simulated calendar)"
+    text = ""
+    for _ in range(60):
+        text = await _frames_text(page)
+        if wanted in text:
+            break
+        await page.wait_for_timeout(500)
+    await browser.shot("simulated-details", full_page=False)
+    assert wanted in text, text[-2000:]
+    assert f"Phase {case['phase']} since {case['phase_started_on']}" in text
+    assert f"Opened {case['opened_on']} (legal date;" in text
 
 
 # --- the case page ------------------------------------------------------------------------

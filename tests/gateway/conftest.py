@@ -80,6 +80,8 @@ async def gateway(
     tokens_file = data / "tokens.yaml"
     citizen_key = data / "citizen-ref.key"
     ensure_key_file(citizen_key)
+    link_key = data / "page-link.key"
+    ensure_key_file(link_key)
     write_token_file(
         tokens_file,
         [(tokens[name], name, m, s) for name, (m, s) in CLIENTS.items()],
@@ -109,6 +111,7 @@ async def gateway(
             demo_features=True,
             data_dir=Path(data),
             citizen_ref_key_file=citizen_key,
+            page_link_key_file=link_key,
         )
         stop = asyncio.Event()
         serving = asyncio.create_task(run_gateway(config, stop, client=temporal))

@@ -28,6 +28,9 @@ from workers.telemetry import init_tracing
 from workflows.case_workflow import CaseWorkflow
 from workflows.enrolment_workflow import EnrolmentWorkflow
 
+REPORT_EVENT = "report_event"
+"""The update the events endpoint sends (`CaseWorkflow.report_event`)."""
+
 
 async def test_a_request_trace_runs_through_the_workflow_into_its_activities(
     env: WorkflowEnvironment, tmp_path: Path
@@ -95,7 +98,8 @@ async def test_a_request_trace_runs_through_the_workflow_into_its_activities(
                         for s in exporter.get_finished_spans()
                         if s.context.trace_id == trace_id
                     }
-                    if any(n.startswith("RunActivity:") for n in names):
+                    wanted = ("RunActivity:", f"HandleUpdate:{REPORT_EVENT}")
+                    if all(any(n.startswith(w) for n in names) for w in wanted):
                         break
                     await asyncio.sleep(0.05)
             finally:
@@ -114,6 +118,24 @@ async def test_a_request_trace_runs_through_the_workflow_into_its_activities(
     assert any(n.startswith("StartUpdateWithStartWorkflow:") for n in names), names
     assert any(n.startswith("RunWorkflow:") for n in names), names
     assert any(n.startswith("RunActivity:") for n in names), names
+    # The update's handler runs inside the workflow, so its span is in the workflow's trace
+    # (the opening request's), linked to the event request's client span that sent it.
+    update_client = next(
+        s
+        for s in spans
+        if s.context.trace_id == update_trace and s.name.startswith("StartWorkflowUpdate:")
+    )
+    for step in ("ValidateUpdate", "HandleUpdate"):
+        handled = [
+            s
+            for s in spans
+            if s.name == f"{step}:{REPORT_EVENT}"
+            and any(link.context.span_id == update_client.context.span_id for link in s.links)
+        ]
+        assert len(handled) == 1, (step, sorted(s.name for s in spans))
+        assert handled[0].context.trace_id == trace_id
+        assert handled[0].attributes is not None
+        assert str(handled[0].attributes["temporalWorkflowID"]).endswith(case_id)
     server = next(s for s in spans if s.name == "POST /v1/cases")
     assert server.attributes is not None and server.attributes["http.route"] == "/v1/cases"
 

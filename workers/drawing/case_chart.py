@@ -4,7 +4,8 @@ Pure: the case's timeline entries and snapshot in, a chart out. Rows: the phase,
 row per regime (the standard law of the period and each trial, each its own colour).
 Lanes: events reported, deadlines (open ones at their due date, overdue ones highlighted),
 duties met or missed, and rule changes that moved a deadline (`obligation_recomputed`).
-Every mark's tooltip names the act it rests on (`citation_text`), never a seed line twice.
+Every mark's tooltip names what it rests on as people cite it (an act, or a trial and its
+grant letter: `citation_text.CitationReader`), never a seed line.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from domain.case.model import ObligationRecord, TimelineEntry, TimelineKind
-from domain.rulebook.citation_text import acts
+from domain.rulebook.citation_text import CitationReader, acts
 from workers.drawing.timeline import PALETTE, Band, BandRow, Chart, Mark, MarkLane
 
 __all__ = ["case_chart", "regime_spans"]
@@ -28,8 +29,8 @@ PHASE_COLOURS = ("#5f6b73", "#8d99a3")
 """Greys, alternating: phases must not be mistaken for a regime's colour."""
 
 
-def _cited(citations: Sequence[str]) -> str:
-    named = acts(citations)
+def _cited(citations: Sequence[str], regime: str | None, reader: CitationReader | None) -> str:
+    named = acts(citations) if reader is None else reader.acts(citations, regime)
     return f" — {'; '.join(named)}" if named else ""
 
 
@@ -106,25 +107,29 @@ def case_chart(
     open_obligations: Sequence[ObligationRecord],
     overdue: Sequence[ObligationRecord],
     width: int = 1200,
+    reader: CitationReader | None = None,
 ) -> Chart:
+    """The chart of one case; `reader` (the case's rulebook) names trials by their grant
+    letter, without one each citation reads as its act."""
     due_days = [o.due_on for o in open_obligations]
     end = max([today, *due_days, *(e.on for e in entries)]) + timedelta(days=14)
     start = opened_on - timedelta(days=7)
     events, duties, moved = [], [], []
     for e in entries:
+        said = e.summary + _cited(e.citations, e.regime, reader)
         if e.kind is TimelineKind.EVENT:
             events.append(Mark(e.on, e.summary, EVENT, "circle"))
         elif e.kind is TimelineKind.OBLIGATION_MET:
-            duties.append(Mark(e.on, e.summary + _cited(e.citations), MET, "square"))
+            duties.append(Mark(e.on, said, MET, "square"))
         elif e.kind is TimelineKind.OBLIGATION_MISSED:
-            duties.append(Mark(e.on, e.summary + _cited(e.citations), MISSED, "square", True))
+            duties.append(Mark(e.on, said, MISSED, "square", True))
         elif e.kind is TimelineKind.OBLIGATION_RECOMPUTED:
-            moved.append(Mark(e.on, e.summary + _cited(e.citations), MOVED, "triangle"))
+            moved.append(Mark(e.on, said, MOVED, "triangle"))
     overdue_ids = {o.id for o in overdue}
     deadlines = [
         Mark(
             o.due_on,
-            f"{o.title} due{_cited(o.citations)} ({o.regime})",
+            f"{o.title} due{_cited(o.citations, o.regime, reader)} ({o.regime})",
             MISSED if o.id in overdue_ids else DEADLINE,
             "diamond",
             o.id in overdue_ids,

@@ -43,7 +43,7 @@ from workers.gateway.errors import (
     refuse_unknown_query,
 )
 from workers.gateway.metrics import install_observability
-from workers.gateway.page_links import PageLinks
+from workers.gateway.page_links import page_links_for
 from workers.gateway.schema import install_schema_vocabularies
 from workers.logging_setup import get_logger
 from workers.temporal_client import connect
@@ -138,7 +138,7 @@ def create_app(
     app.state.rulebook = rules
     app.state.token_verifier = verifier or token_verifier(config, rules)
     app.state.payload_codec = codec
-    app.state.page_links = PageLinks()
+    app.state.page_links = page_links_for(config)
     install_error_handlers(app)
     install_docs(app)
     install_schema_vocabularies(app, rules)

@@ -25,7 +25,7 @@ from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from domain.case.model import TimelineEntry, TimelineKind
-from domain.rulebook import citation_text
+from domain.rulebook import Rulebook, citation_text
 from workers.auth import Principal, Scope
 from workers.drawing.case_chart import case_chart
 from workers.drawing.timeline import svg
@@ -143,7 +143,7 @@ async def case_page(
         raise _rpc_error(error) from None
     except WorkflowQueryFailedError:
         raise ApiError(503, "case_not_ready", "the case is still starting; retry") from None
-    return HTMLResponse(render(found.name, case, entries))
+    return HTMLResponse(render(found.name, case, entries, rules))
 
 
 _STYLE = """
@@ -161,24 +161,28 @@ tr.overdue td{background:#fdecea}
 _OVERDUE_KINDS = {TimelineKind.OBLIGATION_MISSED}
 
 
-def _citations_cell(citations: tuple[str, ...]) -> str:
-    grouped: dict[str, list[str]] = {}
-    for c in citations:
-        parts = citation_text.split(c)
-        grouped.setdefault(parts.act, [])
-        if parts.provenance and parts.provenance not in grouped[parts.act]:
-            grouped[parts.act].append(parts.provenance)
-    return "".join(
-        f"<div>{escape(act)}"
-        + (f'<div class="src">{escape(" ".join(src))}</div>' if src else "")
-        + "</div>"
-        for act, src in grouped.items()
-    )
+def _citations_cell(entry: TimelineEntry, reader: citation_text.CitationReader) -> str:
+    cells = []
+    for cited in reader.cite(entry.citations, entry.regime):
+        src: list[str] = []
+        for parts in cited.sources:
+            if parts.provenance and parts.provenance not in src:
+                src.append(parts.provenance)
+        cells.append(
+            f"<div>{escape(cited.text)}"
+            + (f'<div class="src">{escape(" ".join(src))}</div>' if src else "")
+            + "</div>"
+        )
+    return "".join(cells)
 
 
-def render(municipality: str, case: CaseSnapshot, entries: list[TimelineEntry]) -> str:
+def render(
+    municipality: str, case: CaseSnapshot, entries: list[TimelineEntry], rules: Rulebook
+) -> str:
     """The whole page; pure (the gateway's handler only fetches the data)."""
+    reader = citation_text.reader(rules)
     chart = case_chart(
+        reader=reader,
         title=f"{case.case_id} · {municipality}",
         entries=entries,
         opened_on=case.opened_on,
@@ -192,7 +196,7 @@ def render(municipality: str, case: CaseSnapshot, entries: list[TimelineEntry]) 
         f'<tr class="{"overdue" if e.kind in _OVERDUE_KINDS else ""}">'
         f"<td>{e.on.isoformat()}</td><td>{escape(e.kind.value)}</td>"
         f"<td>{escape(e.summary)}</td><td>{escape(e.regime or '')}</td>"
-        f"<td>{_citations_cell(e.citations)}</td></tr>"
+        f"<td>{_citations_cell(e, reader)}</td></tr>"
         for e in entries
     )
     state = "closed" if case.closed else f"phase {escape(case.phase.value)}"

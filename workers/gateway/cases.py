@@ -57,6 +57,7 @@ from workers.gateway.models import (
     CaseListItem,
     CaseStarted,
     CaseStarting,
+    CaseView,
     EventAccepted,
     StartCaseRequest,
     Timeline,
@@ -531,16 +532,19 @@ def _refused(error: WorkflowUpdateFailedError) -> ApiError:
 
 @router.get(
     "/{municipality}/{case_id}",
-    response_model=CaseSnapshot,
+    response_model=CaseView,
     summary="Show a case",
     description="Phase, facts, open obligations (due date, citations, regime, reason), "
-    "overdue obligations. Closed cases are answered too (Temporal replays their history).",
+    "overdue obligations. Closed cases are answered too (Temporal replays their history). "
+    "Each obligation's `citations` say what to look up (acts, or a trial with its grant "
+    "letter); `sources` hold the rulebook's citations behind them with their seed lines.",
     responses=error_responses(401, 403, 404, 503),
 )
 async def show_case(
     *, municipality: str, case_id: str, who: Reader, client: TemporalClient, rules: Rules
-) -> CaseSnapshot:
-    return await _snapshot(client, _workflow_id(rules, who, municipality, case_id))
+) -> CaseView:
+    case = await _snapshot(client, _workflow_id(rules, who, municipality, case_id))
+    return CaseView.shown(case, rules)
 
 
 @router.get(
@@ -564,7 +568,7 @@ async def case_timeline(
         workflow_id=workflow_id,
         case_id=case_id,
         municipality=found.id,
-        entries=[TimelineItem.of(e) for e in entries],
+        entries=[TimelineItem.of(e, rules) for e in entries],
     )
 
 

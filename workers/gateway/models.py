@@ -2,12 +2,16 @@
 
 Case snapshots, receipts and timeline entries are the workflow's own wire models
 (`workflows.case_models`, `domain.case.model`): the API shows what the case knows, with
-no second vocabulary to drift from it.
+no second vocabulary to drift from it. One thing is rendered on the way out: citations,
+as people cite them (`domain.rulebook.citation_text`), with the rulebook's own citations
+kept beside them as `sources` (`CaseView`, `ObligationView`, `TimelineItem`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any
@@ -34,9 +38,16 @@ from domain.case.events import (
     day_input,
 )
 from domain.case.identifiers import check_reference, check_text
-from domain.case.model import EventReceipt, FactValue, PhaseName, TimelineEntry, TimelineKind
+from domain.case.model import (
+    EventReceipt,
+    FactValue,
+    ObligationRecord,
+    PhaseName,
+    TimelineEntry,
+    TimelineKind,
+)
 from domain.case.phases import PHASES
-from domain.rulebook import citation_text, load_rulebook
+from domain.rulebook import Rulebook, citation_text, load_rulebook
 from workflows.case_models import CaseSnapshot
 
 __all__ = [
@@ -46,10 +57,12 @@ __all__ = [
     "CaseListItem",
     "CaseStarted",
     "CaseStarting",
+    "CaseView",
     "CitationSource",
     "CodecBody",
     "CodecPayload",
     "EventAccepted",
+    "ObligationView",
     "StartCaseRequest",
     "Timeline",
     "TimelineItem",
@@ -189,9 +202,82 @@ class StartCaseRequest(BaseModel):
         return check_fact_values(value, "facts")
 
 
+class CitationSource(BaseModel):
+    """One citation as the rulebook holds it: the act, and where its number comes from."""
+
+    act: str = Field(description='Act and paragraph as the rulebook words it, e.g. "SDL § 11a".')
+    provenance: str = Field(
+        description='Source line in the seed documents, e.g. "[001:L2273]", or '
+        '"public law, to confirm".'
+    )
+    cited_as: str = Field(
+        description="The entry of `citations` this source stands behind: the act itself, or "
+        "for a trial's grant decision and period note, the trial and its grant letter."
+    )
+
+
+CITATIONS_DESCRIPTION = (
+    "What to look up, each once: acts and paragraphs, or a trial and its grant letter as "
+    "the rulebook's decisions name it (programme, trial id, letter's date and case number)."
+)
+SOURCES_DESCRIPTION = "The rulebook's own citations behind them: act and seed line (provenance)."
+
+
+def cited(
+    rules: Rulebook, citations: tuple[str, ...] | list[str], regime: str | None
+) -> tuple[list[str], list[CitationSource]]:
+    """`citations` as people cite them, and the rulebook citations behind each."""
+    shown = citation_text.reader(rules).cite(citations, regime)
+    sources = [
+        CitationSource(act=part.act, provenance=part.provenance, cited_as=c.text)
+        for c in shown
+        for part in c.sources
+    ]
+    return [c.text for c in shown], sources
+
+
+@dataclass(slots=True, kw_only=True)
+class ObligationView(ObligationRecord):
+    """An obligation as the API shows it: the record, its citations as people cite them."""
+
+    citations: Annotated[tuple[str, ...], Field(description=CITATIONS_DESCRIPTION)]
+    sources: Annotated[list[CitationSource], Field(description=SOURCES_DESCRIPTION)]
+
+    @classmethod
+    def of(cls, record: ObligationRecord, rules: Rulebook) -> ObligationView:
+        readable, sources = cited(rules, record.citations, record.regime)
+        fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+        return cls(**{**fields, "citations": tuple(readable), "sources": sources})
+
+
+class CaseView(CaseSnapshot):
+    """A case as the API shows it: the snapshot, obligations with readable citations."""
+
+    open_obligations: list[ObligationView]  # type: ignore[assignment]
+    overdue: list[ObligationView]  # type: ignore[assignment]
+
+    @classmethod
+    def shown(cls, case: CaseSnapshot, rules: Rulebook | None = None) -> CaseView:
+        if isinstance(case, CaseView):
+            return case
+        rules = rules or load_rulebook()
+        fields = {name: getattr(case, name) for name in CaseSnapshot.model_fields}
+        fields["open_obligations"] = [ObligationView.of(o, rules) for o in case.open_obligations]
+        fields["overdue"] = [ObligationView.of(o, rules) for o in case.overdue]
+        return cls(**fields)
+
+
+def _shown(value: Any) -> Any:
+    # The workflow answers its own snapshot; the API shows it with readable citations.
+    return CaseView.shown(value) if isinstance(value, CaseSnapshot) else value
+
+
+ShownCase = Annotated[CaseView, BeforeValidator(_shown)]
+
+
 class CaseStarted(BaseModel):
     workflow_id: str
-    case: CaseSnapshot
+    case: ShownCase
 
 
 class CaseStarting(BaseModel):
@@ -206,17 +292,7 @@ class EventAccepted(BaseModel):
 
     workflow_id: str
     receipt: EventReceipt
-    case: CaseSnapshot
-
-
-class CitationSource(BaseModel):
-    """One citation as the rulebook holds it: the act, and where its number comes from."""
-
-    act: str = Field(description='Act and paragraph, e.g. "SDL § 11a".')
-    provenance: str = Field(
-        description='Source line in the seed documents, e.g. "[001:L2273]", or '
-        '"public law, to confirm".'
-    )
+    case: ShownCase
 
 
 class TimelineItem(BaseModel):
@@ -224,25 +300,21 @@ class TimelineItem(BaseModel):
     kind: TimelineKind
     subject: str
     summary: str
-    citations: list[str] = Field(
-        description="The acts and paragraphs (or trial and grant letter) to look up, each once."
-    )
-    sources: list[CitationSource] = Field(
-        default_factory=list, description="Each citation with its provenance (seed line)."
-    )
+    citations: list[str] = Field(description=CITATIONS_DESCRIPTION)
+    sources: list[CitationSource] = Field(default_factory=list, description=SOURCES_DESCRIPTION)
     regime: str | None
     phase: PhaseName | None
 
     @classmethod
-    def of(cls, entry: TimelineEntry) -> TimelineItem:
-        parts = [citation_text.split(c) for c in entry.citations]
+    def of(cls, entry: TimelineEntry, rules: Rulebook | None = None) -> TimelineItem:
+        readable, sources = cited(rules or load_rulebook(), entry.citations, entry.regime)
         return cls(
             date=entry.on,
             kind=entry.kind,
             subject=entry.subject,
             summary=entry.summary,
-            citations=citation_text.acts(entry.citations),
-            sources=[CitationSource(act=p.act, provenance=p.provenance) for p in parts],
+            citations=readable,
+            sources=sources,
             regime=entry.regime,
             phase=entry.phase,
         )
@@ -290,7 +362,7 @@ class AdvanceResult(BaseModel):
     workflow_id: str
     from_day: date
     to_day: date
-    case: CaseSnapshot
+    case: ShownCase
 
 
 class CodecPayload(BaseModel):
