@@ -14,7 +14,7 @@ from datetime import date
 
 from domain.rulebook.model import Decision, LawData, Rule, Trial
 
-__all__ = ["as_known_on", "decision_days", "decisions_touching", "knows"]
+__all__ = ["as_known_on", "decision_days", "decisions_touching", "knows", "trial_days"]
 
 
 def knows(decided: date | None, known_on: date) -> bool:
@@ -108,3 +108,13 @@ def decisions_touching(law: LawData) -> dict[str, list[date]]:
                     touching[rid].update(days)
     regime_days = {r.decided for r in law.regimes if r.decided is not None}
     return {rid: sorted(days | regime_days) for rid, days in touching.items()}
+
+
+def trial_days(law: LawData) -> list[date]:
+    """The decision days that decided a trial, one of its clauses or an extension: the
+    only days on which which trial clauses reach where, and when, can change."""
+    days: set[date] = set()
+    for trial in law.trials.values():
+        days.update(d for d in (trial.decided, *(e.decided for e in trial.extensions)) if d)
+        days.update(c.decided for c in trial.clauses if c.decided is not None)
+    return sorted(days)

@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from domain.rulebook import conditions as cond
@@ -186,11 +186,12 @@ class Rulebook:
         _known: tuple[date, date, Rulebook] | None = None,
         _shared: bool = True,
     ) -> None:
-        self._law = law
         self.content_hash = content_hash
         self._only = only
         self._shared = _shared
         if _known is None:
+            self._law = law
+            self._rules = dict(law.rules)
             self._root: Rulebook = self
             self.known_from = None
             self._decision_days = knowledge.decision_days(law)
@@ -200,6 +201,7 @@ class Rulebook:
             self._epochs: dict[date, Rulebook] = {}
             self._epochs_lock = threading.Lock()
             self._touching = knowledge.decisions_touching(law)
+            self._trial_days = knowledge.trial_days(law)
             self._muns = [m for m in law.municipalities if only is None or m.id == only]
             self._mun_ids = frozenset(m.id for m in self._muns)
             self._mun_by_key: dict[str, Municipality] = {}
@@ -231,9 +233,6 @@ class Rulebook:
                 root._group_codes,
                 root._group_by_key,
             )
-        self._rules: dict[str, Rule] = dict(law.rules)
-        self._regimes = [(r.valid_from, r.valid_to, r.id) for r in law.regimes]
-        self._regime_starts = [r[0] for r in self._regimes]
         self._index: dict[tuple[str, str, str], _Timeline] = _Lazy(self._timeline)
         self._boundaries: dict[tuple[str, str], list[date]] = _Lazy(self._bounds_for)
         self._owners: dict[str, Rulebook] = {}
@@ -273,17 +272,36 @@ class Rulebook:
         return view
 
     def _epoch(self, day: date, until: date, *, shared: bool = True) -> Rulebook:
-        """The view of the law decided by ``day`` (cheap: it compiles nothing until asked).
+        """The view of the law decided by ``day`` (cheap: it compiles nothing, and filters
+        the whole law it is given down to what was decided by ``day``, only when asked).
 
         ``shared=False`` compiles every answer from this view's own law, as if no other view
         existed (the reference the shared views are tested against)."""
         return Rulebook(
-            knowledge.as_known_on(self._law, day),
+            self._law,
             self.content_hash,
             only=self._only,
             _known=(day, until, self),
             _shared=shared,
         )
+
+    # A view reads its law only when it compiles something of its own (or is asked about
+    # trials): most answers come from another view, and filtering the law costs as much.
+    @cached_property
+    def _law(self) -> LawData:
+        return knowledge.as_known_on(self._root._law, self._lo)
+
+    @cached_property
+    def _rules(self) -> dict[str, Rule]:
+        return dict(self._law.rules)
+
+    @cached_property
+    def _regimes(self) -> list[tuple[date, date | None, str]]:
+        return [(r.valid_from, r.valid_to, r.id) for r in self._law.regimes]
+
+    @cached_property
+    def _regime_starts(self) -> list[date]:
+        return [r[0] for r in self._regimes]
 
     def _view(self, known_on: date | None) -> Rulebook:
         if known_on is None or (self._lo <= known_on < self._hi):
@@ -389,7 +407,11 @@ class Rulebook:
         """Build one entry of ``_index`` (or ``KeyError`` for a key that names no rule,
         municipality or group by its id)."""
         rule_id, m, g = key
-        if rule_id not in self._rules or m not in self._mun_ids or g not in self._group_codes:
+        if (
+            rule_id not in self._root._rules  # every view has the same rules
+            or m not in self._mun_ids
+            or g not in self._group_codes
+        ):
             raise KeyError(key)
         owner = self._owner(rule_id)
         if owner is not self:
@@ -431,7 +453,7 @@ class Rulebook:
         common = self._all_bounds
         if common is None:
             found: set[date] = set()
-            for rule_id in self._rules:
+            for rule_id in self._root._rules:
                 found |= self._owner(rule_id)._bounds_of(rule_id)
             if self._hi is not _LAST:
                 found.add(self._hi)  # a view of the past ends where new law is decided
@@ -448,6 +470,10 @@ class Rulebook:
         group), the clauses in scope with their periods there."""
         scope = self._scope_cache
         if scope is not None:
+            return scope
+        owner = self._scope_owner()
+        if owner is not self:
+            scope = self._scope_cache = owner._scope()
             return scope
         law = self._law
         windows: _Windows = {}
@@ -466,6 +492,19 @@ class Rulebook:
                             claims.setdefault((rid, m, g), []).append((trial, clause, *period))
         scope = self._scope_cache = (windows, claims)
         return scope
+
+    def _scope_owner(self) -> Rulebook:
+        """Trial scopes change only on the days a trial, clause or extension was decided:
+        between two of them every view has the scope of the first."""
+        root = self._root
+        if root is self or not self._shared:
+            return self
+        days = root._trial_days
+        i = bisect_right(days, self._lo)
+        if i == len(days):
+            return root
+        first = days[i - 1] if i else root._decision_days[0]
+        return self if first == self._lo else root.as_known_on(first)
 
     def _predicate(self, trial: Any, clause: Any) -> cond.Predicate | None:
         predicates = self._root._predicates
