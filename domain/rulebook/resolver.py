@@ -29,7 +29,7 @@ from domain.rulebook.errors import (
     UnknownTargetGroup,
     UnknownTrial,
 )
-from domain.rulebook.model import Citation, LawData, Municipality, Rule, TargetGroup
+from domain.rulebook.model import Citation, LawData, Municipality, Rule, TargetGroup, Trial
 from domain.rulebook.scope import APPLYING_STATUSES, clause_period, resolve_value, trial_period
 from domain.rulebook.slice import RuleSlice, cut, verify
 
@@ -295,9 +295,17 @@ class Rulebook:
     def _rules(self) -> dict[str, Rule]:
         return dict(self._law.rules)
 
+    def _rule_known(self, rule_id: str) -> Rule:
+        """One rule as known in this view, without filtering the whole law."""
+        if "_rules" in self.__dict__ or self._root is self:
+            return self._rules[rule_id]
+        return knowledge.rule_as_known(self._root._rules[rule_id], self._lo)
+
     @cached_property
     def _regimes(self) -> list[tuple[date, date | None, str]]:
-        return [(r.valid_from, r.valid_to, r.id) for r in self._law.regimes]
+        law = self._root._law
+        regimes = law.regimes if self._root is self else knowledge.regimes_as_known(law, self._lo)
+        return [(r.valid_from, r.valid_to, r.id) for r in regimes]
 
     @cached_property
     def _regime_starts(self) -> list[date]:
@@ -432,7 +440,7 @@ class Rulebook:
     def _base_of(self, rule_id: str) -> list[tuple[date, date | None, Resolution]]:
         base = self._base.get(rule_id)
         if base is None:
-            base = self._base[rule_id] = self._base_segments(rule_id, self._rules[rule_id])
+            base = self._base[rule_id] = self._base_segments(rule_id, self._rule_known(rule_id))
         return base
 
     def _bounds_of(self, rule_id: str) -> frozenset[date]:
@@ -475,10 +483,13 @@ class Rulebook:
         if owner is not self:
             scope = self._scope_cache = owner._scope()
             return scope
-        law = self._law
+        law = self._root._law  # its parameters; the trials as known here
+        trials: list[Trial] = list(law.trials.values())
+        if self._root is not self:
+            trials = [knowledge.trial_as_known(t, self._lo) for t in trials]
         windows: _Windows = {}
         claims: dict[tuple[str, str, str], list[_Claim]] = {}
-        for trial in law.trials.values():
+        for trial in trials:
             for clause in trial.clauses:
                 for m in clause.municipalities:
                     if m not in self._mun_ids:
@@ -595,7 +606,7 @@ class Rulebook:
         base: list[tuple[date, date | None, Resolution]],
         claims: list[_Claim],
     ) -> _Timeline:
-        rule = self._rules[rule_id]
+        rule = self._root._rules[rule_id]  # its unit and citation: the same in every view
         mun_name = next(m.name for m in self._muns if m.id == municipality)
         points = {s for s, _, _ in base} | {e for _, e, _ in base if e is not None}
         for _t, _c, s, e in claims:
@@ -754,7 +765,7 @@ class Rulebook:
         return res.value
 
     def _slow_timeline(self, rule_id: str, ctx: ResolutionContext) -> _Timeline:
-        if rule_id not in self._rules:
+        if rule_id not in self._root._rules:
             raise UnknownRule(f"unknown rule {rule_id!r}")
         m = self.municipality(ctx.municipality).id
         g = self.target_group(ctx.target_group).code
