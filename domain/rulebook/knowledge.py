@@ -12,9 +12,18 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import date
 
-from domain.rulebook.model import Decision, LawData, Rule, Trial
+from domain.rulebook.model import Decision, LawData, Regime, Rule, Trial
 
-__all__ = ["as_known_on", "decision_days", "decisions_touching", "knows"]
+__all__ = [
+    "as_known_on",
+    "decision_days",
+    "decisions_touching",
+    "knows",
+    "regimes_as_known",
+    "rule_as_known",
+    "trial_as_known",
+    "trial_days",
+]
 
 
 def knows(decided: date | None, known_on: date) -> bool:
@@ -35,7 +44,8 @@ def decision_on(law: LawData, day: date, days: list[date] | None = None) -> Deci
     return law.decisions[i] if i >= 0 and days[i] == day else None
 
 
-def _rule_as_known(rule: Rule, known_on: date) -> Rule:
+def rule_as_known(rule: Rule, known_on: date) -> Rule:
+    """One rule as it could be read on ``known_on`` (the same object if nothing is hidden)."""
     if all(knows(v.decided, known_on) for v in rule.values):
         return rule
     values = list(rule.values)  # sorted, windows explicit (the loader normalised them)
@@ -53,7 +63,8 @@ def _rule_as_known(rule: Rule, known_on: date) -> Rule:
     return rule.model_copy(update={"values": out})
 
 
-def _trial_as_known(trial: Trial, known_on: date) -> Trial:
+def trial_as_known(trial: Trial, known_on: date) -> Trial:
+    """One trial as it could be read on ``known_on`` (the same object if nothing is hidden)."""
     if not knows(trial.decided, known_on):
         # Not decided yet: the trial exists for status answers only, with no effect.
         return trial.model_copy(update={"clauses": [], "extensions": [], "refused_parts": []})
@@ -71,14 +82,19 @@ def _trial_as_known(trial: Trial, known_on: date) -> Trial:
     )
 
 
-def as_known_on(law: LawData, known_on: date) -> LawData:
-    """The law data as it could be read on ``known_on`` (the same object if nothing is hidden)."""
+def regimes_as_known(law: LawData, known_on: date) -> list[Regime]:
     regimes = [r for r in law.regimes if knows(r.decided, known_on)]
     if regimes and len(regimes) < len(law.regimes):
         # the last known regime runs on until a later one is decided
         regimes[-1] = regimes[-1].model_copy(update={"valid_to": None})
-    rules = {rid: _rule_as_known(rule, known_on) for rid, rule in law.rules.items()}
-    trials = {tid: _trial_as_known(trial, known_on) for tid, trial in law.trials.items()}
+    return regimes
+
+
+def as_known_on(law: LawData, known_on: date) -> LawData:
+    """The law data as it could be read on ``known_on`` (the same object if nothing is hidden)."""
+    regimes = regimes_as_known(law, known_on)
+    rules = {rid: rule_as_known(rule, known_on) for rid, rule in law.rules.items()}
+    trials = {tid: trial_as_known(trial, known_on) for tid, trial in law.trials.items()}
     # A reform is a what-if chosen by name ("what if KL 2023 had applied in 2019?"): its
     # publication day is recorded, but it stays selectable on any knowledge day.
     decisions = [d for d in law.decisions if d.day <= known_on]
@@ -108,3 +124,13 @@ def decisions_touching(law: LawData) -> dict[str, list[date]]:
                     touching[rid].update(days)
     regime_days = {r.decided for r in law.regimes if r.decided is not None}
     return {rid: sorted(days | regime_days) for rid, days in touching.items()}
+
+
+def trial_days(law: LawData) -> list[date]:
+    """The decision days that decided a trial, one of its clauses or an extension: the
+    only days on which which trial clauses reach where, and when, can change."""
+    days: set[date] = set()
+    for trial in law.trials.values():
+        days.update(d for d in (trial.decided, *(e.decided for e in trial.extensions)) if d)
+        days.update(c.decided for c in trial.clauses if c.decided is not None)
+    return sorted(days)

@@ -1,9 +1,9 @@
 """This file defines the resolver: a pure function of (rule, municipality, target group,
 date, facts, reform) -> value + regime + citations + reason + validity window.
 
-Everything that does not depend on facts is precomputed when the rulebook is built:
-for every (rule, municipality, target group) a timeline of half-open segments, each with
-the standard answer and, where a trial clause is in scope, the trial answers in precedence
+Everything that does not depend on facts is compiled once, on the first ask: for every
+(rule, municipality, target group) a timeline of half-open segments, each with the
+standard answer and, where a trial clause is in scope, the trial answers in precedence
 order. A lookup is one dict access, one bisect and, inside a trial, a few fact tests.
 The ``Resolution`` objects are built once and shared, so treat their values as read-only.
 """
@@ -13,10 +13,10 @@ from __future__ import annotations
 import threading
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from domain.rulebook import conditions as cond
@@ -29,7 +29,7 @@ from domain.rulebook.errors import (
     UnknownTargetGroup,
     UnknownTrial,
 )
-from domain.rulebook.model import Citation, LawData, Municipality, Rule, TargetGroup
+from domain.rulebook.model import Citation, LawData, Municipality, Rule, TargetGroup, Trial
 from domain.rulebook.scope import APPLYING_STATUSES, clause_period, resolve_value, trial_period
 from domain.rulebook.slice import RuleSlice, cut, verify
 
@@ -104,6 +104,8 @@ class _Segment:
 
 
 _Timeline = tuple[list[date], list[_Segment]]
+_Windows = dict[tuple[str, str], list[tuple[str, date, date | None]]]
+"""(municipality, group) -> the trials whose clauses reach there, with their periods."""
 
 
 @lru_cache(maxsize=4096)  # cases ask by the same few ids on every step
@@ -137,13 +139,38 @@ def _cite(*cites: Citation | None) -> tuple[str, ...]:
 
 _LAST = date.max
 
+_Claim = tuple[Any, Any, date, date | None]
+"""A trial clause in scope for one (rule, municipality, group): trial, clause, period."""
+
+
+class _Lazy(dict[Any, Any]):
+    """A table filled on first ask: ``build(key)`` makes the entry or raises ``KeyError``.
+
+    Threads that race on a key build equal entries; ``setdefault`` keeps the first, so every
+    caller shares one object."""
+
+    __slots__ = ("_build",)
+
+    def __init__(self, build: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, key: Any) -> Any:
+        return self.setdefault(key, self._build(key))
+
 
 class Rulebook:
     """The compiled, immutable rulebook. Build with ``load_rulebook`` or ``from_slice``.
 
-    ``as_known_on(K)`` gives the same rulebook as it could be read on day K (a view compiled
-    from the law decided by then, with the same content hash); every lookup that takes a
+    ``as_known_on(K)`` gives the same rulebook as it could be read on day K (a view of the
+    law decided by then, with the same content hash); every lookup that takes a
     ``known_on`` answers through it.
+
+    Timelines are compiled per (rule, municipality, group) on first ask. A view shares
+    each rule's answers with the earliest view that knows the same law for it: a rule's
+    timeline changes only on the decision days that touch it (``decisions_touching``), so
+    between two of them every view asks one owner, and after its last one, the whole
+    rulebook. A view therefore costs only what the decisions of its own day changed.
     """
 
     content_hash: str
@@ -157,44 +184,67 @@ class Rulebook:
         *,
         only: str | None = None,
         _known: tuple[date, date, Rulebook] | None = None,
+        _shared: bool = True,
     ) -> None:
-        self._law = law
         self.content_hash = content_hash
         self._only = only
-        self._decision_days = knowledge.decision_days(law)
+        self._shared = _shared
         if _known is None:
+            self._law = law
+            self._rules = dict(law.rules)
             self._root: Rulebook = self
             self.known_from = None
+            self._decision_days = knowledge.decision_days(law)
             # every record is known from the last decision day on
             self._lo = self._decision_days[-1] if self._decision_days else date.min
             self._hi = _LAST
             self._epochs: dict[date, Rulebook] = {}
             self._epochs_lock = threading.Lock()
             self._touching = knowledge.decisions_touching(law)
+            self._trial_days = knowledge.trial_days(law)
+            self._muns = [m for m in law.municipalities if only is None or m.id == only]
+            self._mun_ids = frozenset(m.id for m in self._muns)
+            self._mun_by_key: dict[str, Municipality] = {}
+            for m in self._muns:
+                for key in (m.id, m.name, str(m.code), *m.aliases):
+                    self._mun_by_key[_fold(key)] = m
+            self._groups = list(law.target_groups)
+            self._group_codes = frozenset(g.code for g in self._groups)
+            self._group_by_key: dict[str, TargetGroup] = {}
+            for g in self._groups:
+                for key in (g.code, g.name, *g.aliases):
+                    self._group_by_key[_fold(key)] = g
+            # the conditions of a clause are the same in every view: compiled once
+            self._predicates: dict[tuple[str, str], cond.Predicate | None] = {}
+            self._slices: dict[str, RuleSlice] = {}
         else:
+            root = _known[2]
             self._lo, self._hi, self._root = _known
             self.known_from = self._lo
-        self._rules: dict[str, Rule] = dict(law.rules)
-        self._muns = [m for m in law.municipalities if only is None or m.id == only]
-        self._mun_by_key: dict[str, Municipality] = {}
-        for m in self._muns:
-            for key in (m.id, m.name, str(m.code), *m.aliases):
-                self._mun_by_key[_fold(key)] = m
-        self._groups = list(law.target_groups)
-        self._group_by_key: dict[str, TargetGroup] = {}
-        for g in self._groups:
-            for key in (g.code, g.name, *g.aliases):
-                self._group_by_key[_fold(key)] = g
-        self._regimes = [(r.valid_from, r.valid_to, r.id) for r in law.regimes]
-        self._regime_starts = [r[0] for r in self._regimes]
-        self._index: dict[tuple[str, str, str], _Timeline] = {}
-        self._boundaries: dict[tuple[str, str], list[date]] = {}
-        self._trial_windows: dict[tuple[str, str], list[tuple[str, date, date | None]]] = {}
-        self._reforms: dict[str, dict[str, Resolution]] = {}
-        self._slices: dict[str, RuleSlice] = {}
-        self._compile()
-        if self._hi is not _LAST:
-            self._fold_next_decision()
+            # who the municipalities and groups are is not decided law: shared
+            self._decision_days = root._decision_days
+            self._muns, self._mun_ids, self._mun_by_key = (
+                root._muns,
+                root._mun_ids,
+                root._mun_by_key,
+            )
+            self._groups, self._group_codes, self._group_by_key = (
+                root._groups,
+                root._group_codes,
+                root._group_by_key,
+            )
+        self._index: dict[tuple[str, str, str], _Timeline] = _Lazy(self._timeline)
+        self._boundaries: dict[tuple[str, str], list[date]] = _Lazy(self._bounds_for)
+        self._owners: dict[str, Rulebook] = {}
+        self._base: dict[str, list[tuple[date, date | None, Resolution]]] = {}
+        self._base_timelines: dict[str, _Timeline] = {}
+        self._rule_bounds: dict[str, frozenset[date]] = {}
+        self._all_bounds: frozenset[date] | None = None
+        self._scope_cache: tuple[_Windows, dict[tuple[str, str, str], list[_Claim]]] | None = None
+        # reforms are selected by name on any knowledge day: one table for every view
+        self._reforms: dict[str, dict[str, Resolution]] = (
+            self._compile_reforms() if _known is None else _known[2]._reforms
+        )
 
     # ------------------------------------------------------------------ knowledge
     def as_known_on(self, known_on: date | None) -> Rulebook:
@@ -218,13 +268,48 @@ class Rulebook:
             with root._epochs_lock:
                 view = root._epochs.get(day)
                 if view is None:
-                    view = root._epochs[day] = Rulebook(
-                        knowledge.as_known_on(root._law, day),
-                        root.content_hash,
-                        only=root._only,
-                        _known=(day, days[i + 1], root),
-                    )
+                    view = root._epochs[day] = root._epoch(day, days[i + 1])
         return view
+
+    def _epoch(self, day: date, until: date, *, shared: bool = True) -> Rulebook:
+        """The view of the law decided by ``day`` (cheap: it compiles nothing, and filters
+        the whole law it is given down to what was decided by ``day``, only when asked).
+
+        ``shared=False`` compiles every answer from this view's own law, as if no other view
+        existed (the reference the shared views are tested against)."""
+        return Rulebook(
+            self._law,
+            self.content_hash,
+            only=self._only,
+            _known=(day, until, self),
+            _shared=shared,
+        )
+
+    # A view reads its law only when it compiles something of its own (or is asked about
+    # trials): most answers come from another view, and filtering the law costs as much.
+    @cached_property
+    def _law(self) -> LawData:
+        return knowledge.as_known_on(self._root._law, self._lo)
+
+    @cached_property
+    def _rules(self) -> dict[str, Rule]:
+        return dict(self._law.rules)
+
+    def _rule_known(self, rule_id: str) -> Rule:
+        """One rule as known in this view, without filtering the whole law."""
+        if "_rules" in self.__dict__ or self._root is self:
+            return self._rules[rule_id]
+        return knowledge.rule_as_known(self._root._rules[rule_id], self._lo)
+
+    @cached_property
+    def _regimes(self) -> list[tuple[date, date | None, str]]:
+        law = self._root._law
+        regimes = law.regimes if self._root is self else knowledge.regimes_as_known(law, self._lo)
+        return [(r.valid_from, r.valid_to, r.id) for r in regimes]
+
+    @cached_property
+    def _regime_starts(self) -> list[date]:
+        return [r[0] for r in self._regimes]
 
     def _view(self, known_on: date | None) -> Rulebook:
         if known_on is None or (self._lo <= known_on < self._hi):
@@ -246,23 +331,50 @@ class Rulebook:
         i = bisect_right(days, after)
         return days[i] if i < len(days) else None
 
-    def _fold_next_decision(self) -> None:
+    def _next_touch(self, rule_id: str) -> date | None:
+        """In a view of the past, the next decision day that touches the rule."""
+        if self._root is self:
+            return None
+        days = self._root._touching.get(rule_id, ())
+        i = bisect_right(days, self._lo)
+        return days[i] if i < len(days) else None
+
+    def _owner(self, rule_id: str) -> Rulebook:
+        """The view whose answers for this rule are this view's: the first view after the
+        last decision day that touched the rule, or the whole rulebook if none touches it
+        later. Between two such days the law of the rule, its regimes and its trial clauses
+        are the same, and so is the next day it changes."""
+        owner = self._owners.get(rule_id)
+        if owner is not None:
+            return owner
+        root = self._root
+        if root is self or not self._shared:
+            owner = self
+        else:
+            days = root._touching.get(rule_id, ())
+            i = bisect_right(days, self._lo)
+            if i == len(days):
+                owner = root
+            else:
+                first = days[i - 1] if i else root._decision_days[0]
+                owner = self if first == self._lo else root.as_known_on(first)
+        self._owners[rule_id] = owner
+        return owner
+
+    def _fold_next_decision(self, rule_id: str, timeline: _Timeline) -> _Timeline:
         """In a view of the past, an answer also changes on the next decision day that
         touches its rule: its ``next_change`` says so (for a case whose today advances)."""
-        touching = self._root._touching
-        lo = self._lo
-        rebuilt: dict[int, Resolution] = {}
-        timelines: dict[int, _Timeline] = {}
+        nxt = self._next_touch(rule_id)
+        if nxt is None:
+            return timeline
+        rebuilt: dict[int, Resolution] = {}  # segments share answers: fold each once
 
         def fold(res: Resolution) -> Resolution:
             hit = rebuilt.get(id(res))
             if hit is not None:
                 return hit
-            days = touching.get(res.rule_id, ())
-            i = bisect_right(days, lo)
-            nxt = days[i] if i < len(days) else None
             new = res
-            if nxt is not None and (res.next_change is None or nxt < res.next_change):
+            if res.next_change is None or nxt < res.next_change:
                 new = Resolution(
                     res.rule_id,
                     res.value,
@@ -277,27 +389,20 @@ class Rulebook:
             rebuilt[id(res)] = new
             return new
 
-        keep = []  # the old objects stay alive while their ids are keys above
-        for key, timeline in self._index.items():
-            done = timelines.get(id(timeline))
-            if done is None:
-                keep.append(timeline)
-                starts, segs = timeline
-                done = timelines[id(timeline)] = (
-                    starts,
-                    [
-                        _Segment(
-                            seg.start,
-                            seg.end,
-                            fold(seg.base),
-                            tuple((p, fold(r)) for p, r in seg.candidates),
-                            fold(seg.fallback),
-                        )
-                        for seg in segs
-                    ],
+        starts, segs = timeline
+        return (
+            starts,
+            [
+                _Segment(
+                    seg.start,
+                    seg.end,
+                    fold(seg.base),
+                    tuple((p, fold(r)) for p, r in seg.candidates),
+                    fold(seg.fallback),
                 )
-            self._index[key] = done
-        del keep
+                for seg in segs
+            ],
+        )
 
     # ------------------------------------------------------------------ compile
     def _regime_at(self, on: date) -> str:
@@ -305,6 +410,119 @@ class Rulebook:
         if i < 0:
             raise RuleNotInForce(f"no standard regime in force on {on}")
         return self._regimes[i][2]
+
+    def _timeline(self, key: tuple[str, str, str]) -> _Timeline:
+        """Build one entry of ``_index`` (or ``KeyError`` for a key that names no rule,
+        municipality or group by its id)."""
+        rule_id, m, g = key
+        if (
+            rule_id not in self._root._rules  # every view has the same rules
+            or m not in self._mun_ids
+            or g not in self._group_codes
+        ):
+            raise KeyError(key)
+        owner = self._owner(rule_id)
+        if owner is not self:
+            return owner._index[key]
+        claims = self._scope()[1].get(key)
+        base = self._base_of(rule_id)
+        if claims and base:
+            return self._fold_next_decision(rule_id, self._trial_timeline(rule_id, m, base, claims))
+        timeline = self._base_timelines.get(rule_id)
+        if timeline is None:  # the same for every municipality and group without a trial
+            timeline = self._fold_next_decision(
+                rule_id,
+                ([s for s, _, _ in base], [_Segment(s, e, r, (), r) for s, e, r in base]),
+            )
+            timeline = self._base_timelines.setdefault(rule_id, timeline)
+        return timeline
+
+    def _base_of(self, rule_id: str) -> list[tuple[date, date | None, Resolution]]:
+        base = self._base.get(rule_id)
+        if base is None:
+            base = self._base[rule_id] = self._base_segments(rule_id, self._rule_known(rule_id))
+        return base
+
+    def _bounds_of(self, rule_id: str) -> frozenset[date]:
+        """Where the rule's standard answer changes (asked of the rule's owner)."""
+        bounds = self._rule_bounds.get(rule_id)
+        if bounds is None:
+            base = self._base_of(rule_id)
+            bounds = self._rule_bounds[rule_id] = frozenset(
+                {s for s, _, _ in base} | {e for _, e, _ in base if e is not None}
+            )
+        return bounds
+
+    def _bounds_for(self, key: tuple[str, str]) -> list[date]:
+        """Build one entry of ``_boundaries``: every day an answer may change there."""
+        m, g = key
+        if m not in self._mun_ids or g not in self._group_codes:
+            raise KeyError(key)
+        common = self._all_bounds
+        if common is None:
+            found: set[date] = set()
+            for rule_id in self._root._rules:
+                found |= self._owner(rule_id)._bounds_of(rule_id)
+            if self._hi is not _LAST:
+                found.add(self._hi)  # a view of the past ends where new law is decided
+            common = self._all_bounds = frozenset(found)
+        bounds = set(common)
+        for _tid, s, e in self._scope()[0].get(key, []):
+            bounds.add(s)
+            if e is not None:
+                bounds.add(e)
+        return sorted(bounds)
+
+    def _scope(self) -> tuple[_Windows, dict[tuple[str, str, str], list[_Claim]]]:
+        """The trial windows per (municipality, group) and, per (rule, municipality,
+        group), the clauses in scope with their periods there."""
+        scope = self._scope_cache
+        if scope is not None:
+            return scope
+        owner = self._scope_owner()
+        if owner is not self:
+            scope = self._scope_cache = owner._scope()
+            return scope
+        law = self._root._law  # its parameters; the trials as known here
+        trials: list[Trial] = list(law.trials.values())
+        if self._root is not self:
+            trials = [knowledge.trial_as_known(t, self._lo) for t in trials]
+        windows: _Windows = {}
+        claims: dict[tuple[str, str, str], list[_Claim]] = {}
+        for trial in trials:
+            for clause in trial.clauses:
+                for m in clause.municipalities:
+                    if m not in self._mun_ids:
+                        continue
+                    period = clause_period(law, trial, clause, m)
+                    if period is None:
+                        continue
+                    for g in clause.target_groups:
+                        windows.setdefault((m, g), []).append((trial.id, *period))
+                        for rid in clause.overrides:
+                            claims.setdefault((rid, m, g), []).append((trial, clause, *period))
+        scope = self._scope_cache = (windows, claims)
+        return scope
+
+    def _scope_owner(self) -> Rulebook:
+        """Trial scopes change only on the days a trial, clause or extension was decided:
+        between two of them every view has the scope of the first."""
+        root = self._root
+        if root is self or not self._shared:
+            return self
+        days = root._trial_days
+        i = bisect_right(days, self._lo)
+        if i == len(days):
+            return root
+        first = days[i - 1] if i else root._decision_days[0]
+        return self if first == self._lo else root.as_known_on(first)
+
+    def _predicate(self, trial: Any, clause: Any) -> cond.Predicate | None:
+        predicates = self._root._predicates
+        key = (trial.id, clause.id)
+        if key not in predicates:
+            predicates[key] = cond.compile_all(clause.conditions)
+        return predicates[key]
 
     def _base_segments(
         self, rule_id: str, rule: Rule
@@ -361,50 +579,9 @@ class Rulebook:
             for start, end, v, regime, reason in merged
         ]
 
-    def _compile(self) -> None:
-        law = self._law
-        pairs = [(m.id, g.code) for m in self._muns for g in self._groups]
-        base: dict[str, list[tuple[date, date | None, Resolution]]] = {
-            rid: self._base_segments(rid, rule) for rid, rule in self._rules.items()
-        }
-        base_timelines: dict[str, _Timeline] = {
-            rid: ([s for s, _, _ in segs], [_Segment(s, e, r, (), r) for s, e, r in segs])
-            for rid, segs in base.items()
-        }
-        base_bounds: set[date] = {s for segs in base.values() for s, _, _ in segs}
-        base_bounds |= {e for segs in base.values() for _, e, _ in segs if e is not None}
-        if self._hi is not _LAST:
-            base_bounds.add(self._hi)  # a view of the past ends where new law is decided
-
-        # (rule, municipality, group) -> clauses in scope, each with its period there
-        claims: dict[tuple[str, str, str], list[tuple[Any, Any, date, date | None]]] = {}
-        mun_ids = {m.id for m in self._muns}
-        for trial in law.trials.values():
-            for clause in trial.clauses:
-                for m in clause.municipalities:
-                    period = clause_period(law, trial, clause, m)
-                    if period is None or m not in mun_ids:
-                        continue
-                    for g in clause.target_groups:
-                        self._trial_windows.setdefault((m, g), []).append((trial.id, *period))
-                        for rid in clause.overrides:
-                            claims.setdefault((rid, m, g), []).append((trial, clause, *period))
-
-        for m, g in pairs:
-            bounds = set(base_bounds)
-            for _tid, s, e in self._trial_windows.get((m, g), []):
-                bounds.add(s)
-                if e is not None:
-                    bounds.add(e)
-            self._boundaries[(m, g)] = sorted(bounds)
-            for rid in self._rules:
-                key = (rid, m, g)
-                if key in claims and base[rid]:
-                    self._index[key] = self._trial_timeline(rid, m, base[rid], claims[key])
-                else:
-                    self._index[key] = base_timelines[rid]
-
-        for reform in law.reforms.values():
+    def _compile_reforms(self) -> dict[str, dict[str, Resolution]]:
+        tables: dict[str, dict[str, Resolution]] = {}
+        for reform in self._law.reforms.values():
             table: dict[str, Resolution] = {}
             for rid, ov in reform.overrides.items():
                 rule = self._rules[rid]
@@ -419,22 +596,34 @@ class Rulebook:
                     since=None,
                     next_change=None,
                 )
-            self._reforms[reform.id] = table
+            tables[reform.id] = table
+        return tables
 
     def _trial_timeline(
         self,
         rule_id: str,
         municipality: str,
         base: list[tuple[date, date | None, Resolution]],
-        claims: list[tuple[Any, Any, date, date | None]],
+        claims: list[_Claim],
     ) -> _Timeline:
-        rule = self._rules[rule_id]
+        rule = self._root._rules[rule_id]  # its unit and citation: the same in every view
         mun_name = next(m.name for m in self._muns if m.id == municipality)
         points = {s for s, _, _ in base} | {e for _, e, _ in base if e is not None}
         for _t, _c, s, e in claims:
             points.add(s)
             if e is not None:
                 points.add(e)
+        # what a clause says does not depend on the window it is in: worked out once
+        said: dict[int, tuple[cond.Predicate | None, Any, tuple[str, ...], str, str]] = {}
+        for trial, clause, _s, _e in claims:
+            ov = clause.overrides[rule_id]
+            said[id(clause)] = (
+                self._predicate(trial, clause),
+                resolve_value(self._law, trial, municipality, ov.value),
+                _cite(trial.decision, trial.period_citation, rule.citation),
+                ov.reason.format(municipality=mun_name, trial=trial.id),
+                f"{clause.id} in scope but not met: {cond.describe(clause.conditions)}",
+            )
         ordered = sorted(points)
         last_end = base[-1][1]
         starts: list[date] = []
@@ -460,27 +649,24 @@ class Rulebook:
             )
             cands: list[tuple[cond.Predicate | None, Resolution]] = []
             for trial, clause in active:
-                ov = clause.overrides[rule_id]
-                value = resolve_value(self._law, trial, municipality, ov.value)
+                pred, value, cites, reason, _unmet = said[id(clause)]
                 cands.append(
                     (
-                        cond.compile_all(clause.conditions),
+                        pred,
                         Resolution(
                             rule_id=rule_id,
                             value=value,
                             applicable=value is not None,
                             unit=rule.unit,
                             regime=f"TRIAL:{trial.id}",
-                            citations=_cite(trial.decision, trial.period_citation, rule.citation),
-                            reason=ov.reason.format(municipality=mun_name, trial=trial.id),
+                            citations=cites,
+                            reason=reason,
                             since=start,
                             next_change=end,
                         ),
                     )
                 )
-            unmet = "; ".join(
-                f"{c.id} in scope but not met: {cond.describe(c.conditions)}" for _t, c in active
-            )
+            unmet = "; ".join(said[id(c)][4] for _t, c in active)
             base_here = Resolution(
                 rule_id=rule_id,
                 value=b.value,
@@ -547,8 +733,9 @@ class Rulebook:
             hit = table.get(rule_id)
             if hit is not None:
                 return hit
-        timeline = self._index.get((rule_id, ctx.municipality, ctx.target_group))
-        if timeline is None:
+        try:
+            timeline = self._index[(rule_id, ctx.municipality, ctx.target_group)]
+        except KeyError:  # asked by name or alias, or not a rule
             timeline = self._slow_timeline(rule_id, ctx)
         starts, segs = timeline
         i = bisect_right(starts, ctx.on) - 1
@@ -578,7 +765,7 @@ class Rulebook:
         return res.value
 
     def _slow_timeline(self, rule_id: str, ctx: ResolutionContext) -> _Timeline:
-        if rule_id not in self._rules:
+        if rule_id not in self._root._rules:
             raise UnknownRule(f"unknown rule {rule_id!r}")
         m = self.municipality(ctx.municipality).id
         g = self.target_group(ctx.target_group).code
@@ -594,8 +781,9 @@ class Rulebook:
         if known_on is not None:
             return self._view(known_on).windows(rule_id, municipality, target_group)
         ctx = ResolutionContext(municipality, target_group, date.min)
-        timeline = self._index.get((rule_id, municipality, target_group))
-        if timeline is None:
+        try:
+            timeline = self._index[(rule_id, municipality, target_group)]
+        except KeyError:
             timeline = self._slow_timeline(rule_id, ctx)
         return tuple((seg.start, seg.end, bool(seg.candidates)) for seg in timeline[1])
 
@@ -626,7 +814,7 @@ class Rulebook:
             sorted(
                 {
                     tid
-                    for tid, s, e in self._trial_windows.get(key, [])
+                    for tid, s, e in self._scope()[0].get(key, [])
                     if s <= on and (e is None or on < e)
                 }
             )

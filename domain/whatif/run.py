@@ -15,17 +15,22 @@ __all__ = ["tally_range", "warm"]
 
 
 def warm(regimes: list[Regime], municipalities: set[str]) -> None:
-    """Compile, once, every view of the law the cases will read: each municipality's slice
-    as known on each decision day. A pool forked afterwards shares them instead of each
-    worker compiling its own (seconds per view on a busy machine)."""
+    """Compile, once, what every case reads whatever its rules: each municipality's slice
+    and, in each view of it as known on a decision day, the days on which any answer may
+    change (that needs every rule's standard law). A pool forked afterwards shares them;
+    the timelines of the rules cases ask are compiled where they are asked (a view shares
+    them with the views before it, so that costs little)."""
     for regime in regimes:
         for municipality in sorted(municipalities):
             try:
                 rules = sliced(regime.rulebook, regime.rulebook.municipality(municipality).id)
             except LookupError:
                 continue  # counted as refused when a case asks
+            m = rules.municipality(municipality).id
             for decision in rules.decisions():
-                rules.as_known_on(decision.day)
+                view = rules.as_known_on(decision.day)
+                for group in view.target_groups():
+                    view.next_boundary(m, group.code, decision.day)
 
 
 def tally_range(

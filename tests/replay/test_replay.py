@@ -28,13 +28,12 @@ def test_histories_are_committed() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())  # noqa: ASYNC240 - tiny file
-    # debug_mode turns off the 2 s deadlock detector only: a replay on a fresh process
-    # compiles the law as known on each decision day in its first task, which a loaded
-    # machine can stretch past 2 s. Determinism is what this checks, and it still does.
+    # With the 2 s deadlock detector on, as a worker runs: a view of the law as known on a
+    # day compiles only what the case asks of it, so a first task on a fresh process no
+    # longer compiles every decision day's law.
     replayer = Replayer(
         workflows=[CaseWorkflow, EnrolmentWorkflow],
         data_converter=data_converter(),
-        debug_mode=True,
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
