@@ -26,6 +26,7 @@ from domain.rulebook import Resolution, ResolutionContext, Rulebook, RuleNotInFo
 __all__ = [
     "Duty",
     "RuleView",
+    "basis_of",
     "forget_shared_answers",
     "make_obligation",
     "regimes_in_force",
@@ -272,27 +273,6 @@ class RuleView:
             value = derived[key] = build()
         return value  # type: ignore[no-any-return]
 
-    def kept(
-        self, key: tuple[Hashable, ...], basis: Sequence[Resolution], build: Callable[[], T]
-    ) -> T:
-        """What `build` makes from the answers in `basis` and the inputs named in `key`,
-        kept for the case across rule windows while those answers stay the same.
-
-        A new window opens whenever a fact is recorded or a boundary or decision day
-        passes, mostly for rules the part never reads; `derived` would build it again in
-        each. `key` follows `derived`'s rules, and `build` reads no answer outside `basis`."""
-        kept = self.state.memo.kept_parts
-        entry = kept.get(key)
-        if entry is not None:
-            was, value = entry
-            if len(was) == len(basis) and all(
-                a is b or _same_answer(a, b) for a, b in zip(was, basis, strict=True)
-            ):
-                return value  # type: ignore[no-any-return]
-        value = build()
-        kept[key] = (tuple(basis), value)
-        return value
-
     def resolve_with(self, rule_id: str, facts: dict[str, FactValue]) -> Resolution:
         """Resolve as if `facts` were recorded too (to check a decision before applying it)."""
         context = ResolutionContext(
@@ -428,7 +408,8 @@ answers (kept in their rule window) on every step. The entry holds the answers t
 so an id is never reused by another object while its entry exists."""
 
 
-def _why(basis: Sequence[Resolution]) -> tuple[str, tuple[str, ...]]:
+def basis_of(basis: Sequence[Resolution]) -> tuple[str, tuple[str, ...]]:
+    """The regime and the citations of an obligation resting on the answers in `basis`."""
     if len(basis) == 1:
         return basis[0].regime, basis[0].citations
     key = tuple(map(id, basis))
@@ -454,7 +435,7 @@ def make_obligation(
     exempted: bool = False,
 ) -> Obligation:
     """An obligation whose regime and citations come from the rule answers it rests on."""
-    regime, citations = _why(basis)
+    regime, citations = basis_of(basis)
     return Obligation(
         id=obligation_id,
         kind=kind,
