@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from copy import copy, deepcopy
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -696,7 +697,7 @@ def _change_phase(
             why = f"{record.title} withdrawn: {old.value} ended"
             if cause and not state.memo.decisions_without_preconditions:
                 # The acts people look up; the seed lines stay on the record's citations.
-                basis = "; ".join(citation_text.acts(record.citations)) or record.regime
+                basis = _acts(record.citations) or record.regime
                 why += f" by {cause} on {on.isoformat()}; a duty of that phase ({basis})"
             note(state, on, TimelineKind.OBLIGATION_WITHDRAWN, record, why, phase=old)
     state.pending_actions = [
@@ -732,6 +733,12 @@ def _change_phase(
         )
     )
     new_phase.enter(state, RuleView(rulebook, state, on), transition)
+
+
+@lru_cache(maxsize=1024)
+def _acts(citations: tuple[str, ...]) -> str:
+    """The acts a withdrawal line names: few distinct citation sets, parsed once each."""
+    return "; ".join(citation_text.acts(citations))
 
 
 def _note_regimes(state: CaseState, rulebook: Rulebook, view: RuleView, today: date) -> None:

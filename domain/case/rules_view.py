@@ -113,6 +113,9 @@ class RulesWindow:
     derived: dict[tuple[Hashable, ...], Any] = field(default_factory=dict)
     """Values this case's phases built from the answers (see `RuleView.derived`); not
     shared, as they hold the case's own dates."""
+    anchors: dict[tuple[str, date, int], tuple[Resolution, date]] = field(default_factory=dict)
+    """`RuleView.anchor` answers in this window, by rule, natural date and answer. Never
+    carried into the next window: they read the law on other days than the window's."""
     continues: RulesWindow | None = None
     """The window this one took its derived values from: the same answers under the same
     regimes (a boundary or decision day passed and changed nothing the case reads)."""
@@ -366,6 +369,18 @@ class RuleView:
         since = resolution.since
         if since is None or since <= natural:
             return natural
+        # A repeating duty asks again for each past instance on every step: the answer
+        # depends on the window's context, the rule's answer and `natural` only.
+        anchors = self.window.anchors
+        key = (resolution.rule_id, natural, id(resolution))
+        known = anchors.get(key)
+        if known is not None and known[0] is resolution:
+            return known[1]
+        anchored = self._anchor(natural, resolution, since)
+        anchors[key] = (resolution, anchored)
+        return anchored
+
+    def _anchor(self, natural: date, resolution: Resolution, since: date) -> date:
         context = replace(self._context, on=natural)
         try:
             previous = self.rulebook.resolve(resolution.rule_id, context)

@@ -217,7 +217,12 @@ class _Generated:
         _perform(state)
         last: EventRefused | None = None
         for event in options:
-            moved = event.model_copy(update={"effective_date": on})
+            # Events are immutable: one planned for this very day is handled as it is.
+            moved = (
+                event
+                if event.effective_date == on
+                else event.model_copy(update={"effective_date": on})
+            )
             try:
                 engine.handle_event(state, moved, rules, on)
             except EventRefused as refused:
