@@ -116,6 +116,9 @@ class RulesWindow:
     anchors: dict[tuple[str, date, int], tuple[Resolution, date]] = field(default_factory=dict)
     """`RuleView.anchor` answers in this window, by rule, natural date and answer. Never
     carried into the next window: they read the law on other days than the window's."""
+    elsewhere: dict[tuple[str, date, str], Resolution] = field(default_factory=dict)
+    """Answers on other days or for other target groups (`RuleView.resolve_on`): the same
+    in every view on this window. Never carried into the next window."""
     continues: RulesWindow | None = None
     """The window this one took its derived values from: the same answers under the same
     regimes (a boundary or decision day passed and changed nothing the case reads)."""
@@ -293,15 +296,27 @@ class RuleView:
         rules of the group the citizen enters, and trials are scoped by target group."""
         if target_group == self.state.target_group:
             return self.resolve(rule_id)
-        return self.rulebook.resolve(rule_id, replace(self._context, target_group=target_group))
+        return self._elsewhere(rule_id, self.on, target_group)
 
     def resolve_on(self, rule_id: str, on: date, target_group: str | None = None) -> Resolution:
         """The answer on another day (a back-dated decision is judged by the law of its own
-        day, DOMAIN §8.15), for the case's or another target group; no cache is touched."""
+        day, DOMAIN §8.15), for the case's or another target group."""
         group = target_group or self.state.target_group
         if on == self.on and group == self.state.target_group:
             return self.resolve(rule_id)
-        return self.rulebook.resolve(rule_id, replace(self._context, on=on, target_group=group))
+        return self._elsewhere(rule_id, on, group)
+
+    def _elsewhere(self, rule_id: str, on: date, group: str) -> Resolution:
+        # Decisions and their preconditions ask the same few rules again on each event.
+        context = replace(self._context, on=on, target_group=group)
+        window = self.window
+        if self.state.facts != window.facts:  # a phase recorded a fact during this step
+            return self.rulebook.resolve(rule_id, context)
+        key = (rule_id, on, group)
+        answer = window.elsewhere.get(key)
+        if answer is None:
+            answer = window.elsewhere[key] = self.rulebook.resolve(rule_id, context)
+        return answer
 
     def value(self, rule_id: str) -> Any:
         answer = self.resolve(rule_id)
@@ -371,13 +386,15 @@ class RuleView:
             return natural
         # A repeating duty asks again for each past instance on every step: the answer
         # depends on the window's context, the rule's answer and `natural` only.
-        anchors = self.window.anchors
+        window = self.window
+        if self.state.facts != window.facts:  # a phase recorded a fact during this step
+            return self._anchor(natural, resolution, since)
         key = (resolution.rule_id, natural, id(resolution))
-        known = anchors.get(key)
+        known = window.anchors.get(key)
         if known is not None and known[0] is resolution:
             return known[1]
         anchored = self._anchor(natural, resolution, since)
-        anchors[key] = (resolution, anchored)
+        window.anchors[key] = (resolution, anchored)
         return anchored
 
     def _anchor(self, natural: date, resolution: Resolution, since: date) -> date:
