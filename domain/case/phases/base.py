@@ -137,6 +137,7 @@ def recurring(
             capacity=capacity,
         )
     number, opens, due = 1, first_opens, first_due
+    anchor: date | None = None
     records = state.obligations
     while (record := records.get(f"{prefix}.{number}")) is not None:
         if record.status is MET and record.met_on is not None:
@@ -146,8 +147,9 @@ def recurring(
         else:
             break
         number += 1
-        due = calendar(number) if calendar is not None else next_due(anchor)
-        due = max(due, opens)
+    if anchor is not None:
+        # Only the current instance's due date is asked for: the settled ones are on record.
+        due = max(calendar(number) if calendar is not None else next_due(anchor), opens)
     return make_obligation(
         obligation_id=f"{prefix}.{number}",
         kind=kind,
