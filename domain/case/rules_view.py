@@ -308,14 +308,15 @@ class RuleView:
 
     def _elsewhere(self, rule_id: str, on: date, group: str) -> Resolution:
         # Decisions and their preconditions ask the same few rules again on each event.
-        context = replace(self._context, on=on, target_group=group)
         window = self.window
         if self.state.facts != window.facts:  # a phase recorded a fact during this step
-            return self.rulebook.resolve(rule_id, context)
+            return self.rulebook.resolve(rule_id, replace(self._context, on=on, target_group=group))
         key = (rule_id, on, group)
         answer = window.elsewhere.get(key)
         if answer is None:
-            answer = window.elsewhere[key] = self.rulebook.resolve(rule_id, context)
+            answer = window.elsewhere[key] = self.rulebook.resolve(
+                rule_id, replace(self._context, on=on, target_group=group)
+            )
         return answer
 
     def value(self, rule_id: str) -> Any:
