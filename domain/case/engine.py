@@ -303,13 +303,14 @@ def handle_event(
     phase = phase_for(state.phase)
     summary = _describe(event)
     state.timeline.append(
-        TimelineEntry(
-            on=event.effective_date,
-            kind=TimelineKind.EVENT,
-            subject=event.type,
-            summary=summary,
-            regime=event_regime(state, event, view),
-            phase=state.phase,
+        TimelineEntry(  # positional, as in `obligations.note`: one line per event
+            event.effective_date,
+            TimelineKind.EVENT,
+            event.type,
+            summary,
+            event_regime(state, event, view),
+            (),
+            state.phase,
         )
     )
     transition: Transition | None = None
@@ -492,14 +493,14 @@ def record_action(state: CaseState, obligation_id: str, receipt: ActionReceipt) 
             else "citizen notified"
         )
     state.timeline.append(
-        TimelineEntry(
-            on=receipt.performed_on,
-            kind=TimelineKind.ACTION_PERFORMED,
-            subject=obligation_id,
-            summary=f"{record.title}: {what}",
-            regime=record.regime,
-            citations=record.citations,
-            phase=record.phase,
+        TimelineEntry(  # positional, as in `obligations.note`: one line per action
+            receipt.performed_on,
+            TimelineKind.ACTION_PERFORMED,
+            obligation_id,
+            f"{record.title}: {what}",
+            record.regime,
+            record.citations,
+            record.phase,
         )
     )
 

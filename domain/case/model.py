@@ -8,7 +8,6 @@ number, and facts are booleans, counts and dates.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -296,11 +295,6 @@ class EngineMemo:
     phase_records: dict[str, ObligationRecord] | None = None
     """The current phase's obligation records, in step with `CaseState.obligations`: only
     these can be open, and a long case has many more. None until first needed."""
-    kept_parts: dict[tuple[Hashable, ...], tuple[tuple[Any, ...], Any]] = field(
-        default_factory=dict
-    )
-    """Parts built from rule answers, with the answers they were built from, kept across
-    rule windows (see `RuleView.kept`)."""
 
     def forget_changes(self) -> None:
         """The case changed (an event): answers about it must be computed again."""
@@ -312,7 +306,6 @@ class EngineMemo:
         self.forget_changes()
         self.rulebook_hash = self.rules_window = self.phase_records = None
         self.regimes_noted_in = None
-        self.kept_parts = {}
 
     def wakeup_under(self, content_hash: str) -> tuple[date | None] | None:
         """The cached next wake-up if it was computed with these rules, else None."""

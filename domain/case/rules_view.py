@@ -26,6 +26,7 @@ from domain.rulebook import Resolution, ResolutionContext, Rulebook, RuleNotInFo
 __all__ = [
     "Duty",
     "RuleView",
+    "basis_of",
     "forget_shared_answers",
     "make_obligation",
     "regimes_in_force",
@@ -112,6 +113,12 @@ class RulesWindow:
     derived: dict[tuple[Hashable, ...], Any] = field(default_factory=dict)
     """Values this case's phases built from the answers (see `RuleView.derived`); not
     shared, as they hold the case's own dates."""
+    anchors: dict[tuple[str, date, int], tuple[Resolution, date]] = field(default_factory=dict)
+    """`RuleView.anchor` answers in this window, by rule, natural date and answer. Never
+    carried into the next window: they read the law on other days than the window's."""
+    elsewhere: dict[tuple[str, date, str], Resolution] = field(default_factory=dict)
+    """Answers on other days or for other target groups (`RuleView.resolve_on`): the same
+    in every view on this window. Never carried into the next window."""
     continues: RulesWindow | None = None
     """The window this one took its derived values from: the same answers under the same
     regimes (a boundary or decision day passed and changed nothing the case reads)."""
@@ -272,27 +279,6 @@ class RuleView:
             value = derived[key] = build()
         return value  # type: ignore[no-any-return]
 
-    def kept(
-        self, key: tuple[Hashable, ...], basis: Sequence[Resolution], build: Callable[[], T]
-    ) -> T:
-        """What `build` makes from the answers in `basis` and the inputs named in `key`,
-        kept for the case across rule windows while those answers stay the same.
-
-        A new window opens whenever a fact is recorded or a boundary or decision day
-        passes, mostly for rules the part never reads; `derived` would build it again in
-        each. `key` follows `derived`'s rules, and `build` reads no answer outside `basis`."""
-        kept = self.state.memo.kept_parts
-        entry = kept.get(key)
-        if entry is not None:
-            was, value = entry
-            if len(was) == len(basis) and all(
-                a is b or _same_answer(a, b) for a, b in zip(was, basis, strict=True)
-            ):
-                return value  # type: ignore[no-any-return]
-        value = build()
-        kept[key] = (tuple(basis), value)
-        return value
-
     def resolve_with(self, rule_id: str, facts: dict[str, FactValue]) -> Resolution:
         """Resolve as if `facts` were recorded too (to check a decision before applying it)."""
         context = ResolutionContext(
@@ -310,15 +296,28 @@ class RuleView:
         rules of the group the citizen enters, and trials are scoped by target group."""
         if target_group == self.state.target_group:
             return self.resolve(rule_id)
-        return self.rulebook.resolve(rule_id, replace(self._context, target_group=target_group))
+        return self._elsewhere(rule_id, self.on, target_group)
 
     def resolve_on(self, rule_id: str, on: date, target_group: str | None = None) -> Resolution:
         """The answer on another day (a back-dated decision is judged by the law of its own
-        day, DOMAIN §8.15), for the case's or another target group; no cache is touched."""
+        day, DOMAIN §8.15), for the case's or another target group."""
         group = target_group or self.state.target_group
         if on == self.on and group == self.state.target_group:
             return self.resolve(rule_id)
-        return self.rulebook.resolve(rule_id, replace(self._context, on=on, target_group=group))
+        return self._elsewhere(rule_id, on, group)
+
+    def _elsewhere(self, rule_id: str, on: date, group: str) -> Resolution:
+        # Decisions and their preconditions ask the same few rules again on each event.
+        window = self.window
+        if self.state.facts != window.facts:  # a phase recorded a fact during this step
+            return self.rulebook.resolve(rule_id, replace(self._context, on=on, target_group=group))
+        key = (rule_id, on, group)
+        answer = window.elsewhere.get(key)
+        if answer is None:
+            answer = window.elsewhere[key] = self.rulebook.resolve(
+                rule_id, replace(self._context, on=on, target_group=group)
+            )
+        return answer
 
     def value(self, rule_id: str) -> Any:
         answer = self.resolve(rule_id)
@@ -386,6 +385,20 @@ class RuleView:
         since = resolution.since
         if since is None or since <= natural:
             return natural
+        # A repeating duty asks again for each past instance on every step: the answer
+        # depends on the window's context, the rule's answer and `natural` only.
+        window = self.window
+        if self.state.facts != window.facts:  # a phase recorded a fact during this step
+            return self._anchor(natural, resolution, since)
+        key = (resolution.rule_id, natural, id(resolution))
+        known = window.anchors.get(key)
+        if known is not None and known[0] is resolution:
+            return known[1]
+        anchored = self._anchor(natural, resolution, since)
+        window.anchors[key] = (resolution, anchored)
+        return anchored
+
+    def _anchor(self, natural: date, resolution: Resolution, since: date) -> date:
         context = replace(self._context, on=natural)
         try:
             previous = self.rulebook.resolve(resolution.rule_id, context)
@@ -428,7 +441,8 @@ answers (kept in their rule window) on every step. The entry holds the answers t
 so an id is never reused by another object while its entry exists."""
 
 
-def _why(basis: Sequence[Resolution]) -> tuple[str, tuple[str, ...]]:
+def basis_of(basis: Sequence[Resolution]) -> tuple[str, tuple[str, ...]]:
+    """The regime and the citations of an obligation resting on the answers in `basis`."""
     if len(basis) == 1:
         return basis[0].regime, basis[0].citations
     key = tuple(map(id, basis))
@@ -454,7 +468,7 @@ def make_obligation(
     exempted: bool = False,
 ) -> Obligation:
     """An obligation whose regime and citations come from the rule answers it rests on."""
-    regime, citations = _why(basis)
+    regime, citations = basis_of(basis)
     return Obligation(
         id=obligation_id,
         kind=kind,

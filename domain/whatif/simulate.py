@@ -83,6 +83,29 @@ def _days(rng: Random, bounds: list[int]) -> int:
     return rng.randint(int(bounds[0]), int(bounds[1]))
 
 
+_EVENT_TYPES: dict[str, type[CaseEvent]] = {
+    "screened": Screened,
+    "certificate_received": CertificateReceived,
+    "meeting_held": MeetingHeld,
+    "decision_made": DecisionMade,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    """An event planned with its id, built (and validated) only when it is handled: most
+    fallbacks are never needed, and a planned event is often handled on another day."""
+
+    event_id: str
+    data: dict[str, Any]
+
+    def on(self, day: date) -> CaseEvent:
+        kind = self.data["type"]
+        fields = {k: v for k, v in self.data.items() if k != "type"}
+        event: CaseEvent = _EVENT_TYPES[kind](event_id=self.event_id, effective_date=day, **fields)
+        return event
+
+
 class _Generated:
     def __init__(
         self, case: GeneratedCase, regime: Regime, behaviour: Behaviour, seed: int, years: int
@@ -93,30 +116,22 @@ class _Generated:
         self.seed = seed
         self.horizon = horizon_of(case.opened_on, years)
         self.answered: set[str] = set()
-        self.planned: list[tuple[date, tuple[int, str], CaseEvent, tuple[CaseEvent, ...]]] = []
+        self.planned: list[tuple[date, tuple[int, str], _Planned, tuple[_Planned, ...]]] = []
         self.seq = 0
         self.events_refused: list[str] = []
 
     def _rng(self, what: str) -> Random:
         return Random(f"{self.seed}:{self.case.case_id}:{what}")  # noqa: S311 - reproducible
 
-    def _event(self, on: date, **data: Any) -> CaseEvent:
+    def _event(self, **data: Any) -> _Planned:
         self.seq += 1
-        kind = data.pop("type")
-        cls = {
-            "screened": Screened,
-            "certificate_received": CertificateReceived,
-            "meeting_held": MeetingHeld,
-            "decision_made": DecisionMade,
-        }[kind]
-        event: CaseEvent = cls(event_id=f"w{self.seq:04d}", effective_date=on, **data)
-        return event
+        return _Planned(f"w{self.seq:04d}", data)
 
-    def _plan(self, on: date, tag: str, event: CaseEvent, *fallbacks: CaseEvent) -> None:
+    def _plan(self, on: date, tag: str, event: _Planned, *fallbacks: _Planned) -> None:
         """Events on one day happen in an order of their own (decisions last, then by the
         duty they answer), not in the order they were planned: the order must not depend
         on which other duties a regime created."""
-        rank = 1 if isinstance(event, DecisionMade) else 0
+        rank = 1 if event.data["type"] == "decision_made" else 0
         self.planned.append((on, (rank, tag), event, fallbacks))
 
     def run(self) -> CaseRun:
@@ -167,29 +182,23 @@ class _Generated:
         category = self.case.category or int(pick(rng, p["categories"]))
         screened_on = self.case.opened_on + timedelta(days=int(p["screened_after_days"]))
         if category == 1:
-            self._plan(
-                screened_on, "screening", self._event(screened_on, type="screened", category=1)
-            )
+            self._plan(screened_on, "screening", self._event(type="screened", category=1))
         else:
             choice = str(pick(rng, p["documentation"]))
             self._plan(
                 screened_on,
                 "screening",
-                self._event(screened_on, type="screened", category=category, documentation=choice),
+                self._event(type="screened", category=category, documentation=choice),
                 # Where the law allows no choice, the default documentation (LÆ285) is asked.
-                self._event(screened_on, type="screened", category=category),
-                self._event(
-                    screened_on, type="screened", category=category, documentation="LAE285"
-                ),
+                self._event(type="screened", category=category),
+                self._event(type="screened", category=category, documentation="LAE285"),
             )
         u, previous = rng.random(), 0
         for week, share in sorted((int(k), float(v)) for k, v in p["recovered_by_week"].items()):
             if u < share:
                 day = rng.randint(previous * 7 + 1, week * 7)
                 on = max(self.case.opened_on + timedelta(days=day), day_after(screened_on))
-                self._plan(
-                    on, "~recovery", self._event(on, type="decision_made", decision="recovered")
-                )
+                self._plan(on, "~recovery", self._event(type="decision_made", decision="recovered"))
                 break
             previous = week
 
@@ -211,15 +220,14 @@ class _Generated:
         _perform(state)
 
     def _apply(
-        self, state: CaseState, rules: Rulebook, on: date, options: tuple[CaseEvent, ...]
+        self, state: CaseState, rules: Rulebook, on: date, options: tuple[_Planned, ...]
     ) -> None:
         engine.advance(state, rules, on)
         _perform(state)
         last: EventRefused | None = None
-        for event in options:
-            moved = event.model_copy(update={"effective_date": on})
+        for planned in options:
             try:
-                engine.handle_event(state, moved, rules, on)
+                engine.handle_event(state, planned.on(on), rules, on)
             except EventRefused as refused:
                 last = refused
                 continue
@@ -249,7 +257,7 @@ class _Generated:
                     on = max(record.created_on, today) + timedelta(
                         days=_days(rng, cert["delay_days"])
                     )
-                    event = self._event(on, type="certificate_received", certificate=name)
+                    event = self._event(type="certificate_received", certificate=name)
                     self._plan(on, record.id, event)
                 return
             if what == "meeting":
@@ -264,7 +272,7 @@ class _Generated:
                     if name == "rt_meeting":
                         table = self.b["phases"].get(phase.value, {}).get("rt_recommendation")
                         extra["recommendation"] = str(pick(rng, table)) if table else "other"
-                    event = self._event(on, type="meeting_held", meeting=name, **extra)
+                    event = self._event(type="meeting_held", meeting=name, **extra)
                     self._plan(on, record.id, event)
                 return
         if record.kind in (ObligationKind.DECISION, ObligationKind.REASSESSMENT):
@@ -289,8 +297,8 @@ class _Generated:
         self._plan(
             on,
             record.id,
-            self._event(on, type="decision_made", decision=decision),
-            self._event(on, type="decision_made", decision=fallback),
+            self._event(type="decision_made", decision=decision),
+            self._event(type="decision_made", decision=fallback),
         )
 
 

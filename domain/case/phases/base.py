@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from domain.case.dates import ONE_DAY, add_months
 from domain.case.events import CaseEvent, DecisionMade, Screened
@@ -21,7 +21,7 @@ from domain.case.model import (
 from domain.case.obligations import EXEMPTED, MET, MISSED
 from domain.case.phase import EventRefused
 from domain.case.phases.occasions import settled_on
-from domain.case.rules_view import RuleView, make_obligation
+from domain.case.rules_view import RuleView, basis_of, make_obligation
 from domain.rulebook import Resolution
 
 __all__ = [
@@ -141,6 +141,7 @@ def recurring(
             capacity=capacity,
         )
     number, opens, due = 1, first_opens, first_due
+    anchor: date | None = None
     records = state.obligations
     while (record := records.get(f"{prefix}.{number}")) is not None:
         if record.status is MET and record.met_on is not None:
@@ -152,8 +153,9 @@ def recurring(
         else:
             break
         number += 1
-        due = calendar(number) if calendar is not None else next_due(anchor)
-        due = max(due, opens)
+    if anchor is not None:
+        # Only the current instance's due date is asked for: the settled ones are on record.
+        due = max(calendar(number) if calendar is not None else next_due(anchor), opens)
     return make_obligation(
         obligation_id=f"{prefix}.{number}",
         kind=kind,
@@ -238,34 +240,41 @@ def conversations_per_period(
                 capacity=None,
             )
         ]
-    _, months, basis = view.derived(
+    count, months, basis = view.derived(
         ("conversations.window", area), lambda: _window_rules(view, area)
     )
     window = 1
     while add_months(start, window * months) <= view.on:
         window += 1  # earlier windows are settled: their records hold the outcome
     # The window just closed too (its unmet instances are missed, not withdrawn, on the
-    # day after it), and the next one (the day it opens is a wake-up). Each window's
-    # instances depend only on the two rules and the course start: built once while those
-    # answer the same, not on every step that asks.
+    # day after it), and the next one (the day it opens is a wake-up).
+    regime, citations = basis_of(basis)
     return [
         ob
         for number in range(max(1, window - 1), window + 2)
-        for ob in view.kept(
-            ("conversations.instances", area, prefix, title, start, meeting, number),
-            basis,
-            partial(_window_instances, view, area, prefix, title, start, meeting, number),
+        for ob in _window_instances(
+            prefix, title, start, meeting, number, count, months, regime, citations
         )
     ]
 
 
-def _window_instances(  # noqa: PLR0917 - the key's parts, in the key's order
-    view: RuleView, area: str, prefix: str, title: str, start: date, meeting: str, number: int
+@lru_cache(maxsize=8192)
+def _window_instances(  # noqa: PLR0917 - the cache key's parts
+    prefix: str,
+    title: str,
+    start: date,
+    meeting: str,
+    number: int,
+    count: int,
+    months: int,
+    regime: str,
+    citations: tuple[str, ...],
 ) -> tuple[Obligation, ...]:
-    """The N instances of conversation window `number` (see `conversations_per_period`)."""
-    count, months, basis = view.derived(
-        ("conversations.window", area), lambda: _window_rules(view, area)
-    )
+    """The N instances of conversation window `number` (see `conversations_per_period`).
+
+    They depend on nothing but these immutable inputs (two rule values and what the answers
+    cite), so they are built once for every case that shares them, not on each step: a
+    cohort has many cases opened on the same day under the same law."""
     opens = add_months(start, (number - 1) * months)
     closes = add_months(start, number * months)
     due = closes - ONE_DAY
@@ -273,21 +282,23 @@ def _window_instances(  # noqa: PLR0917 - the key's parts, in the key's order
         f"At least {count} {title.lower()}s within the {months} months "
         f"{opens.isoformat()} to {due.isoformat()}"
     )
+    met_by = (f"meeting:{meeting}",)
     return tuple(
-        make_obligation(
-            obligation_id=f"{prefix}.w{number}.{index}",
+        Obligation(
+            id=f"{prefix}.w{number}.{index}",
             kind=ObligationKind.CONVERSATION,
             title=f"{title} {index} of {count} ({opens.isoformat()} to {due.isoformat()})",
             opens_on=opens,
             due_on=due,
-            basis=basis,
+            regime=regime,
+            citations=citations,
             reason=reason,
             action=booking(
                 meeting,
                 add_months(opens, ((index - 1) * months) // count),
                 min(due, add_months(opens, (index * months) // count)),
             ),
-            met_by=(f"meeting:{meeting}",),
+            met_by=met_by,
         )
         for index in range(1, count + 1)
     )
