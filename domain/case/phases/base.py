@@ -20,6 +20,7 @@ from domain.case.model import (
 )
 from domain.case.obligations import EXEMPTED, MET, MISSED
 from domain.case.phase import EventRefused
+from domain.case.phases.agreed_dates import agreed_cadence
 from domain.case.phases.occasions import settled_on
 from domain.case.rules_view import RuleView, make_obligation
 from domain.rulebook import Resolution
@@ -238,7 +239,7 @@ def conversations_per_period(
                 capacity=None,
             )
         ]
-    _, months, basis = view.derived(
+    _, months, basis, _ = view.derived(
         ("conversations.window", area), lambda: _window_rules(view, area)
     )
     window = 1
@@ -263,7 +264,7 @@ def _window_instances(  # noqa: PLR0917 - the key's parts, in the key's order
     view: RuleView, area: str, prefix: str, title: str, start: date, meeting: str, number: int
 ) -> tuple[Obligation, ...]:
     """The N instances of conversation window `number` (see `conversations_per_period`)."""
-    count, months, basis = view.derived(
+    count, months, basis, agreed = view.derived(
         ("conversations.window", area), lambda: _window_rules(view, area)
     )
     opens = add_months(start, (number - 1) * months)
@@ -273,6 +274,10 @@ def _window_instances(  # noqa: PLR0917 - the key's parts, in the key's order
         f"At least {count} {title.lower()}s within the {months} months "
         f"{opens.isoformat()} to {due.isoformat()}"
     )
+    if agreed is not None:
+        # The count stays (the trial keeps the level of follow-up [001:L844, L3471]); the
+        # date of each is agreed at the one before, so the law's spacing books nothing.
+        reason += f"; each on the date agreed at the one before ({agreed.reason})"
     return tuple(
         make_obligation(
             obligation_id=f"{prefix}.w{number}.{index}",
@@ -282,7 +287,9 @@ def _window_instances(  # noqa: PLR0917 - the key's parts, in the key's order
             due_on=due,
             basis=basis,
             reason=reason,
-            action=booking(
+            action=None
+            if agreed is not None
+            else booking(
                 meeting,
                 add_months(opens, ((index - 1) * months) // count),
                 min(due, add_months(opens, (index * months) // count)),
@@ -293,10 +300,16 @@ def _window_instances(  # noqa: PLR0917 - the key's parts, in the key's order
     )
 
 
-def _window_rules(view: RuleView, area: str) -> tuple[int, int, list[Resolution]]:
+def _window_rules(
+    view: RuleView, area: str
+) -> tuple[int, int, list[Resolution], Resolution | None]:
+    """The count, the months, the answers behind them, and a cadence agreed at each
+    conversation (FK-1.d) if the rules in force allow one."""
     count = view.resolve(f"{area}.conversations.min_count")
     months = view.resolve(f"{area}.conversations.period_months")
-    return int(count.value), int(months.value), [count, months]
+    agreed = agreed_cadence(view.state, view, f"{area}.conversations.cadence")
+    basis = [count, months] if agreed is None else [count, months, agreed]
+    return int(count.value), int(months.value), basis, agreed
 
 
 def _conversation_rules(view: RuleView, area: str, title: str) -> tuple[int, list[Resolution], str]:

@@ -283,6 +283,9 @@ def check_form(state: CaseState, event: MeetingHeld, view: RuleView, rule_id: st
     allowed = [f for f in (forms.value or ()) if isinstance(f, str)]
     if "phone_or_digital_when_in_offer" in allowed:
         allowed += ["phone_in_offer", "digital_in_offer"]
+    elif not state.memo.conversation_rules_unread:
+        # A rule that allows phone (digital) anywhere allows it in an offer too.
+        allowed += [f"{f}_in_offer" for f in ("phone", "digital") if f in allowed]
     form = event.form or "personal"
     if form not in allowed:
         raise EventRefused(
