@@ -51,6 +51,7 @@ RECORDED = (
     "jammerbugt_jaf_to_reval_fk3a",
     "aalborg_mikrolaan_fk1a_extension_2021",
     "aalborg_ivaerksaetteri_fk1c_end",
+    "vesthimmerland_reval_fk1d_conversations",
 )
 
 
