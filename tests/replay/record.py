@@ -76,7 +76,8 @@ def write(name: str, tag: str, histories: list[str]) -> None:
 
 async def race_registry(env: WorkflowEnvironment, task_queue: str) -> str:
     """100 enrolments for FK-1.a's 80 places from 4 clients, 10 asked twice, 1 outside the
-    trial, 2 for 2022 asked before and on the extension's decision day; the registry continues as new every 40 requests. Returns its workflow id."""
+    trial, 2 for 2022 asked before and on the extension's decision day; the registry
+    continues as new every 40 requests. Returns its workflow id."""
     workflow_id = registry_workflow_id("FK-1.a", "aalborg")
     await env.client.start_workflow(
         REGISTRY_WORKFLOW,
