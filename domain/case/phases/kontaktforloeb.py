@@ -411,9 +411,7 @@ class KontaktforloebPhase:
         if number > 1 and not state.memo.schedules_stop_at_a_miss:
             course = as_date(state.phase_data["course_start"], "course_start")
             previous = add_months(course, (number - 2) * _MONTHS_PER_YEAR)
-            result.insert(
-                0, self._integration_minimum(state, view, number - 1, previous, start)
-            )
+            result.insert(0, self._integration_minimum(state, view, number - 1, previous, start))
         return result
 
     def _integration_minimum(
