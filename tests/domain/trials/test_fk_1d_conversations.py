@@ -259,3 +259,16 @@ def test_rf_dates_agreed_inside_the_trial_and_spaced_by_law_outside(rulebook: Ru
     outside.until(D(2020, 1, 8))
     spaced = [o for i, o in outside.state.obligations.items() if ".w2." in i]
     assert spaced and all(o.action is not None for o in spaced)
+
+
+def test_a_follow_up_in_a_form_described_in_words_is_other_and_never_echoed(
+    rulebook: Rulebook,
+) -> None:
+    # "eller på anden måde" [001:L1134]: a described form counts as "other"; where no
+    # "other" is permitted the refusal does not repeat the words (they may be health data).
+    c = _sick(rulebook, "thisted", D(2019, 3, 4))
+    c.event(D(2019, 4, 1), "meeting_held", meeting="followup_conversation", form="SYNTHETIC-X1")
+    assert c.obligation("sdp.followup.1").met_on == D(2019, 4, 1)
+    r = _reval(rulebook, "thisted", D(2019, 1, 7))
+    refused = r.refused(D(2019, 3, 1), "meeting_held", meeting="jobsamtale", form="SYNTHETIC-X2")
+    assert "SYNTHETIC-X2" not in refused.reason
