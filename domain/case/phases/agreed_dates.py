@@ -1,7 +1,7 @@
 """A cadence agreed at each conversation (FK-1.d, with a documented assessment).
 
 FK-1.d lets the next conversation of a JAF, RF, LY or revalidering course be placed where
-it serves the citizen instead of on the law's rhythm [001:L1116, L1160-1162, L1198-1200,
+it serves the citizen instead of on the law's rhythm [001:L1118, L1160-1162, L1178-1182,
 L1214-1216; 001:L913 for the documented assessment]. Where the rule in force says so, the
 date agreed at a held conversation is kept with that conversation's day; it replaces the
 statutory due date of the next instance only, so a missed agreed date leaves the law's

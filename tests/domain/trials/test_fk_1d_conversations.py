@@ -6,8 +6,8 @@ Standard law: a revalidering jobsamtale is personal unless the citizen is in an 
 held by the municipality itself [001:L1126-1134]. FK-1.d lets Vesthimmerland hold revalidering
 conversations by phone or digitally [001:L1105-1110, L4039] and Jammerbugt, Vesthimmerland
 and Rebild let others hold the follow-up [001:L1124-1126, L3937-3939]; with a documented
-assessment [001:L913] the next date may be agreed at each conversation [001:L1116, L1160,
-L1198-1200, L1214-1216]. 2017-07-01 to 2021-12-31, extended to 2022-12-31 [003:L19].
+assessment [001:L913] the next date may be agreed at each conversation [001:L1118, L1160,
+L1178-1182, L1214-1216]. 2017-07-01 to 2021-12-31, extended to 2022-12-31 [003:L19].
 """
 
 from __future__ import annotations
