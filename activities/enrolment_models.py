@@ -74,6 +74,10 @@ class EnrolmentRequest(BaseModel):
     case_workflow_id: str = Field(min_length=1)
     target_group: str
     on: date
+    asked_on: date | None = None
+    """The day the seat is asked for (the caller's today; a simulated case's own calendar
+    day): the trial is judged on the law as known that day. None (a caller deployed
+    before): the day `on`."""
 
 
 class EnrolmentAnswer(BaseModel):

@@ -94,6 +94,10 @@ FK-3.h's consent) for the whole course, labelled an FK-1.a start-up duty due aft
 by the trial, asked for no LÆ265 again once the grant's request was exempted, and counted
 FK-3.j's first follow-up from the first payment whatever the hiring day; they replay that
 way."""
+CONVERSATIONS_BY_THEIR_RULES = "conversations-by-their-rules"
+"""Runs recorded before it took a revalidering jobsamtale or a sygedagpenge follow-up in any
+form (where the law requires a personal one) and ignored FK-1.d's cadence for JAF, RF, LY
+and revalidering conversations; they replay that way."""
 RELOAD_RULES = "reload-rules"
 """Patch id, asked in a run's first activation: a `reload_rules` signal loads the named
 version and re-plans (asked there, its marker costs a roll-out no history event)."""
@@ -167,6 +171,7 @@ class CaseWorkflow:
         preconditions_on_their_own_day = workflow.patched(PRECONDITIONS_ON_THEIR_OWN_DAY)
         phases_end_with_their_law = workflow.patched(PHASES_END_WITH_THEIR_LAW)
         facts_serve_one_occasion = workflow.patched(FACTS_SERVE_ONE_OCCASION)
+        conversations_by_their_rules = workflow.patched(CONVERSATIONS_BY_THEIR_RULES)
         self._snapshot_memo = workflow.patched(STATE_SNAPSHOT_MEMO)
         self._reloads = workflow.patched(RELOAD_RULES)
         self._rollouts = list(input.rollouts)
@@ -197,6 +202,7 @@ class CaseWorkflow:
                     decisions_without_preconditions=not preconditions_on_their_own_day,
                     phases_outlive_their_law=not phases_end_with_their_law,
                     facts_outlive_their_occasion=not facts_serve_one_occasion,
+                    conversation_rules_unread=not conversations_by_their_rules,
                 )
             except EventRefused as error:
                 raise _refusal(error) from None
@@ -207,6 +213,7 @@ class CaseWorkflow:
         state.memo.decisions_without_preconditions = not preconditions_on_their_own_day
         state.memo.phases_outlive_their_law = not phases_end_with_their_law
         state.memo.facts_outlive_their_occasion = not facts_serve_one_occasion
+        state.memo.conversation_rules_unread = not conversations_by_their_rules
         engine.note_rulebook(state, rules.content_hash, self._today())
         started_in = state.phase
 

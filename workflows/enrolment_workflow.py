@@ -51,7 +51,10 @@ workers before gateways: a worker without `enrol_batch` rejects it, and the gate
 503 meanwhile.
 
 The cap is resolved from the rulebook slice the run loads through the recorded local
-activity, like a case does, for the request's group and legal date.
+activity, like a case does, for the request's group and legal date, on the law as known on
+the day the seat is asked (`asked_on`): a seat asked for in June 2021 for 2022 is refused
+on the trial's end as known then, not on an extension decided in August. Runs recorded
+before `enrolment-on-law-as-known` judged on all decided law; they replay that way.
 """
 
 from __future__ import annotations
@@ -74,10 +77,13 @@ with workflow.unsafe.imports_passed_through():
         EnrolmentRoster,
     )
     from activities.rulebook_activity import LOAD_RULE_SLICE, RuleSliceRequest
-    from domain.rulebook import ResolutionContext, Rulebook
+    from domain.rulebook import ResolutionContext, Rulebook, RuleNotInForce
     from domain.rulebook.packed import PackedRuleSlice, compiled
 
-__all__ = ["EnrolmentWorkflow"]
+__all__ = ["ENROLMENT_ON_LAW_AS_KNOWN", "EnrolmentWorkflow"]
+
+ENROLMENT_ON_LAW_AS_KNOWN = "enrolment-on-law-as-known"
+"""Patch id: a request is judged on the law as known on the day it is asked."""
 
 
 @workflow.defn(name=REGISTRY_WORKFLOW)
@@ -155,7 +161,18 @@ class EnrolmentWorkflow:
                 admitted_count=count,
                 reason=f"already admitted to {trial} (seat {seat})",
             )
-        status = self._rules.trial_status(trial, municipality, request.target_group, request.on)
+        rules = self._rules
+        if workflow.patched(ENROLMENT_ON_LAW_AS_KNOWN):
+            known_on = request.asked_on or request.on
+            try:
+                rules = rules.as_known_on(known_on)
+            except RuleNotInForce:
+                return EnrolmentAnswer(
+                    admitted=False,
+                    admitted_count=count,
+                    reason=f"no law of {trial} was known on {known_on.isoformat()}",
+                )
+        status = rules.trial_status(trial, municipality, request.target_group, request.on)
         if not status.in_force:
             return EnrolmentAnswer(
                 admitted=False,
@@ -163,7 +180,7 @@ class EnrolmentWorkflow:
                 reason=status.reason,
                 citations=status.citations,
             )
-        cap = self._rules.resolve(
+        cap = rules.resolve(
             self._input.cap_rule,
             ResolutionContext(municipality, request.target_group, request.on),
         )

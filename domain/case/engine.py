@@ -117,11 +117,13 @@ def open_case(
     decisions_without_preconditions: bool = False,
     phases_outlive_their_law: bool = False,
     facts_outlive_their_occasion: bool = False,
+    conversation_rules_unread: bool = False,
 ) -> CaseState:
     """A new case, advanced to its opening day. Raises EventRefused on bad input.
 
     `plans_on_all_law`, `schedules_stop_at_a_miss`, `decisions_without_preconditions` and
-    `phases_outlive_their_law` (and `facts_outlive_their_occasion`) only for a workflow
+    `phases_outlive_their_law` (and `facts_outlive_their_occasion`,
+    `conversation_rules_unread`) only for a workflow
     replaying a run recorded before
     those changes (see `EngineMemo`): they must hold from the first step, which already
     plans the opening phase's duties."""
@@ -165,6 +167,7 @@ def open_case(
     state.memo.decisions_without_preconditions = decisions_without_preconditions
     state.memo.phases_outlive_their_law = phases_outlive_their_law
     state.memo.facts_outlive_their_occasion = facts_outlive_their_occasion
+    state.memo.conversation_rules_unread = conversation_rules_unread
     _check_facts(rulebook, start.facts, allowed_sources=None)
     check_start_facts(state, RuleView(rulebook, state, start.opened_on), start.facts)
     state.facts.update(start.facts)
@@ -281,6 +284,7 @@ def probe(state: CaseState) -> CaseState:
         decisions_without_preconditions=memo.decisions_without_preconditions,
         phases_outlive_their_law=memo.phases_outlive_their_law,
         facts_outlive_their_occasion=memo.facts_outlive_their_occasion,
+        conversation_rules_unread=memo.conversation_rules_unread,
     )
     return twin
 

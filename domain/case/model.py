@@ -290,6 +290,10 @@ class EngineMemo:
     for no LÆ265 again after an exempted one, and read no hiring date, as the engine did
     before facts were consumed by their occasion (see `phases.occasions`). Set only by a
     workflow replaying a run recorded then."""
+    conversation_rules_unread: bool = False
+    """Take a revalidering jobsamtale or a sygedagpenge follow-up in any form, and ignore
+    FK-1.d's cadence for JAF, RF, LY and revalidering conversations, as the engine did
+    before those rules were read. Set only by a workflow replaying a run recorded then."""
     missed_in_step: bool = False
     """A deadline was marked missed in the running step (see `engine._step`)."""
     phase_records: dict[str, ObligationRecord] | None = None

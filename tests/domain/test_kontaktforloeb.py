@@ -258,30 +258,47 @@ def test_integration_phone_needs_fk3g_and_its_journal_note(rulebook: Rulebook) -
     before.event(D(2018, 8, 1), "meeting_held", meeting="jobsamtale", form="phone")
 
 
+FEWER = "journalnotat.fk3g_fewer_conversations"
+ILL = {"integration.fixed_raskmelding_or_in_treatment": True}
+
+
 def test_fk3g_below_four_only_for_the_named_subgroups(rulebook: Rulebook) -> None:
+    # The note that fewer are needed [001:L4835] settles nothing for a citizen outside the
+    # named subgroups (fixed raskmelding date or in treatment [001:L3197-3199]).
     plain = course(rulebook, "vesthimmerland", D(2019, 1, 7), "2.3", **INTEGRATION, **NOTE)
+    refused = plain.refused(D(2019, 3, 1), "assessment_recorded", fact=FEWER, value=True)
+    assert "kontakt.integration.below_min_allowed" in refused.reason
     assert plain.obligation("kontakt.integration.1").status is ObligationStatus.OPEN
-    ill = course(
-        rulebook,
-        "vesthimmerland",
-        D(2019, 1, 7),
-        "2.3",
-        **INTEGRATION,
-        **NOTE,
-        **{"integration.fixed_raskmelding_or_in_treatment": True},
-    )
+    ill = course(rulebook, "vesthimmerland", D(2019, 1, 7), "2.3", **INTEGRATION, **ILL)
+    assert ill.obligation("kontakt.integration.1").status is ObligationStatus.OPEN  # no note
+    ill.event(D(2019, 3, 1), "assessment_recorded", fact=FEWER, value=True)
     year = ill.obligation("kontakt.integration.1")
     assert year.status is ObligationStatus.EXEMPTED
     assert year.regime == "TRIAL:FK-3.g"
-    no_note = course(
-        rulebook,
-        "vesthimmerland",
-        D(2019, 1, 7),
-        "2.3",
-        **INTEGRATION,
-        **{"integration.fixed_raskmelding_or_in_treatment": True},
-    )
-    assert no_note.obligation("kontakt.integration.1").status is ObligationStatus.OPEN
+    assert "2019-03-01" in year.reason
+
+
+def test_fk3g_fewer_conversations_note_serves_one_course_year(rulebook: Rulebook) -> None:
+    ill = course(rulebook, "vesthimmerland", D(2019, 1, 7), "2.3", **INTEGRATION, **ILL)
+    ill.event(D(2019, 3, 1), "assessment_recorded", fact=FEWER, value=True)
+    assert FEWER not in ill.state.facts  # spent on its year, not kept
+    ill.until(D(2020, 1, 8))
+    assert ill.obligation("kontakt.integration.1").status is ObligationStatus.EXEMPTED
+    assert ill.obligation("kontakt.integration.2").status is ObligationStatus.OPEN
+    ill.event(D(2020, 2, 3), "assessment_recorded", fact=FEWER, value=True)
+    assert ill.obligation("kontakt.integration.2").status is ObligationStatus.EXEMPTED
+
+
+def test_fk3g_fewer_conversations_note_is_refused_at_the_opening_and_outside(
+    rulebook: Rulebook,
+) -> None:
+    with pytest.raises(EventRefused, match="record it as an event on its day"):
+        course(
+            rulebook, "vesthimmerland", D(2019, 1, 7), "2.3", **INTEGRATION, **ILL, **{FEWER: True}
+        )
+    outside = course(rulebook, "morsoe", D(2019, 1, 7), "2.3", **INTEGRATION, **ILL)
+    refused = outside.refused(D(2019, 3, 1), "assessment_recorded", fact=FEWER, value=True)
+    assert "FK-3.g" in refused.reason
 
 
 # --- the FK-1.d report (DOMAIN §8.14) ---------------------------------------------------

@@ -51,6 +51,7 @@ RECORDED = (
     "jammerbugt_jaf_to_reval_fk3a",
     "aalborg_mikrolaan_fk1a_extension_2021",
     "aalborg_ivaerksaetteri_fk1c_end",
+    "vesthimmerland_reval_fk1d_conversations",
 )
 
 
@@ -75,7 +76,8 @@ def write(name: str, tag: str, histories: list[str]) -> None:
 
 async def race_registry(env: WorkflowEnvironment, task_queue: str) -> str:
     """100 enrolments for FK-1.a's 80 places from 4 clients, 10 asked twice, 1 outside the
-    trial; the registry continues as new every 40 requests. Returns its workflow id."""
+    trial, 2 for 2022 asked before and on the extension's decision day; the registry
+    continues as new every 40 requests. Returns its workflow id."""
     workflow_id = registry_workflow_id("FK-1.a", "aalborg")
     await env.client.start_workflow(
         REGISTRY_WORKFLOW,
@@ -93,13 +95,25 @@ async def race_registry(env: WorkflowEnvironment, task_queue: str) -> str:
         await Client.connect(target, data_converter=env.client.data_converter) for _ in range(4)
     ]
 
-    def ask(n: int, on: str = "2019-05-01") -> EnrolInTrialInput:
+    def ask(n: int, on: str = "2019-05-01", asked_on: str | None = None) -> EnrolInTrialInput:
         request = EnrolmentRequest.model_validate(
-            {"case_workflow_id": f"case-rec-{n:03d}", "target_group": "2.2", "on": on}
+            {
+                "case_workflow_id": f"case-rec-{n:03d}",
+                "target_group": "2.2",
+                "on": on,
+                "asked_on": asked_on,
+            }
         )
         return EnrolInTrialInput(trial_id="FK-1.a", municipality="aalborg", request=request)
 
-    asks = [ask(n) for n in range(100)] + [ask(n) for n in range(10)] + [ask(200, "2023-01-01")]
+    # Two asked for 2022 on either side of the 2021-08-26 extension [003:L19].
+    asks = [
+        *(ask(n) for n in range(100)),
+        *(ask(n) for n in range(10)),
+        ask(200, "2023-01-01"),
+        ask(201, "2022-03-01", "2021-08-25"),
+        ask(202, "2022-03-01", "2021-08-26"),
+    ]
     await asyncio.gather(
         *(enrol_in_trial(clients[i % 4], a, task_queue) for i, a in enumerate(asks))
     )

@@ -58,11 +58,15 @@ async def registry(client: Client, tmp_path: Path) -> AsyncIterator[str]:
                 await client.get_workflow_handle(REGISTRY).terminate("test finished")
 
 
-def enrolment(case_workflow_id: str, on: date, group: str = "2.2") -> EnrolInTrialInput:
+def enrolment(
+    case_workflow_id: str, on: date, group: str = "2.2", asked_on: date | None = None
+) -> EnrolInTrialInput:
     return EnrolInTrialInput(
         trial_id="FK-1.a",
         municipality="aalborg",
-        request=EnrolmentRequest(case_workflow_id=case_workflow_id, target_group=group, on=on),
+        request=EnrolmentRequest(
+            case_workflow_id=case_workflow_id, target_group=group, on=on, asked_on=asked_on
+        ),
     )
 
 
@@ -94,6 +98,33 @@ async def test_the_registry_refuses_outside_the_trial(client: Client, tmp_path: 
         )
         assert answer.admitted
         assert answer.seat == 1
+
+
+async def test_the_registry_judges_on_the_law_as_known_on_the_day_asked(
+    client: Client, tmp_path: Path
+) -> None:
+    # FK-1.a ended 2022-01-01 until the extension decided on 2021-08-26 [003:L19] moved
+    # the end to 2023-01-01: a seat for March 2022 asked the day before is refused on the
+    # end known then; asked on the decision day it is given.
+    async with registry(client, tmp_path) as queue:
+        before = await enrol_in_trial(
+            client, enrolment("case-851-K1", D(2022, 3, 1), asked_on=D(2021, 8, 25)), queue
+        )
+        assert not before.admitted
+        assert "ended in Aalborg on 2022-01-01" in before.reason
+        assert before.admitted_count == 0
+        on_the_day = await enrol_in_trial(
+            client, enrolment("case-851-K2", D(2022, 3, 1), asked_on=D(2021, 8, 26)), queue
+        )
+        assert on_the_day.admitted
+        # Before the old end, the day asked makes no difference.
+        early = await enrol_in_trial(
+            client, enrolment("case-851-K3", D(2021, 12, 31), asked_on=D(2021, 6, 1)), queue
+        )
+        assert early.admitted
+        # A caller deployed before `asked_on` is judged as known on the day it names.
+        legacy = await enrol_in_trial(client, enrolment("case-851-K4", D(2022, 3, 1)), queue)
+        assert legacy.admitted
 
 
 async def test_a_microloan_case_from_referral_to_the_end_of_start_up(

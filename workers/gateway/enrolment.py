@@ -111,7 +111,10 @@ async def enrol(
                 trial_id=MICROLOAN_TRIAL,
                 municipality=case.municipality,
                 request=EnrolmentRequest(
-                    case_workflow_id=workflow_id, target_group=case.target_group, on=today
+                    case_workflow_id=workflow_id,
+                    target_group=case.target_group,
+                    on=today,
+                    asked_on=today,
                 ),
             ),
             task_queue=config.task_queue,

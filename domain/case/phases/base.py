@@ -20,6 +20,7 @@ from domain.case.model import (
 )
 from domain.case.obligations import EXEMPTED, MET, MISSED
 from domain.case.phase import EventRefused
+from domain.case.phases.agreed_dates import agreed_cadence
 from domain.case.phases.occasions import settled_on
 from domain.case.rules_view import RuleView, basis_of, make_obligation
 from domain.rulebook import Resolution
@@ -240,7 +241,7 @@ def conversations_per_period(
                 capacity=None,
             )
         ]
-    count, months, basis = view.derived(
+    count, months, basis, agreed = view.derived(
         ("conversations.window", area), lambda: _window_rules(view, area)
     )
     window = 1
@@ -253,7 +254,16 @@ def conversations_per_period(
         ob
         for number in range(max(1, window - 1), window + 2)
         for ob in _window_instances(
-            prefix, title, start, meeting, number, count, months, regime, citations
+            prefix,
+            title,
+            start,
+            meeting,
+            number,
+            count,
+            months,
+            regime,
+            citations,
+            None if agreed is None else agreed.reason,
         )
     ]
 
@@ -269,12 +279,14 @@ def _window_instances(  # noqa: PLR0917 - the cache key's parts
     months: int,
     regime: str,
     citations: tuple[str, ...],
+    agreed: str | None,
 ) -> tuple[Obligation, ...]:
     """The N instances of conversation window `number` (see `conversations_per_period`).
 
     They depend on nothing but these immutable inputs (two rule values and what the answers
     cite), so they are built once for every case that shares them, not on each step: a
-    cohort has many cases opened on the same day under the same law."""
+    cohort has many cases opened on the same day under the same law. `agreed` is the
+    reason of a cadence agreed at each conversation (FK-1.d), if one is in force."""
     opens = add_months(start, (number - 1) * months)
     closes = add_months(start, number * months)
     due = closes - ONE_DAY
@@ -283,6 +295,10 @@ def _window_instances(  # noqa: PLR0917 - the cache key's parts
         f"{opens.isoformat()} to {due.isoformat()}"
     )
     met_by = (f"meeting:{meeting}",)
+    if agreed is not None:
+        # The count stays (the trial keeps the level of follow-up [001:L844, L3471]); the
+        # date of each is agreed at the one before, so the law's spacing books nothing.
+        reason += f"; each on the date agreed at the one before ({agreed})"
     return tuple(
         Obligation(
             id=f"{prefix}.w{number}.{index}",
@@ -293,7 +309,9 @@ def _window_instances(  # noqa: PLR0917 - the cache key's parts
             regime=regime,
             citations=citations,
             reason=reason,
-            action=booking(
+            action=None
+            if agreed is not None
+            else booking(
                 meeting,
                 add_months(opens, ((index - 1) * months) // count),
                 min(due, add_months(opens, (index * months) // count)),
@@ -304,10 +322,16 @@ def _window_instances(  # noqa: PLR0917 - the cache key's parts
     )
 
 
-def _window_rules(view: RuleView, area: str) -> tuple[int, int, list[Resolution]]:
+def _window_rules(
+    view: RuleView, area: str
+) -> tuple[int, int, list[Resolution], Resolution | None]:
+    """The count, the months, the answers behind them, and a cadence agreed at each
+    conversation (FK-1.d) if the rules in force allow one."""
     count = view.resolve(f"{area}.conversations.min_count")
     months = view.resolve(f"{area}.conversations.period_months")
-    return int(count.value), int(months.value), [count, months]
+    agreed = agreed_cadence(view.state, view, f"{area}.conversations.cadence")
+    basis = [count, months] if agreed is None else [count, months, agreed]
+    return int(count.value), int(months.value), basis, agreed
 
 
 def _conversation_rules(view: RuleView, area: str, title: str) -> tuple[int, list[Resolution], str]:

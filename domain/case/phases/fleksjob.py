@@ -30,8 +30,9 @@ from domain.case.model import (
     ObligationStatus,
     PhaseName,
 )
-from domain.case.obligations import PENDING, meet_obligation
+from domain.case.obligations import MET, PENDING, meet_obligation
 from domain.case.phase import EventRefused, Transition
+from domain.case.phases.agreed_dates import agreed_after, agreed_cadence, note_agreed
 from domain.case.phases.base import as_date, booking, check_decision, recurring, refuse_screening
 from domain.case.phases.preconditions import check_form
 from domain.case.rules_view import RuleView, make_obligation
@@ -48,6 +49,7 @@ JOB_STARTED, JOB_ENDED, ENDED = (
     "fleksjob_ended",
 )
 MONTHS_FACT = "ly.months_on_ly"
+CADENCE_RULE = "ly.contact.cadence"
 WAIVER_RULE = "ly.revurdering.required"
 _DONE = (ObligationStatus.MET, ObligationStatus.EXEMPTED)
 # A day of LY is at least 1/28 of a month (February), so a shortfall of d months cannot
@@ -188,6 +190,7 @@ class FleksjobPhase:
             raise EventRefused("decision", "no reassessment of the fleksjob conditions is due")
 
     def apply(self, state: CaseState, event: CaseEvent, view: RuleView) -> Transition | None:
+        note_agreed(state, event, view, CADENCE_RULE, CONTACT)
         if not isinstance(event, DecisionMade):
             return None
         data = state.phase_data
@@ -284,6 +287,23 @@ class FleksjobPhase:
         reason = f"Contact at the latest every {interval.value} months while on LY"
         if moved.value is True:
             reason += f"; they also cover the reassessment's content ({moved.reason})"
+        cadence = agreed_cadence(state, view, CADENCE_RULE)
+        basis = [interval, moved] if moved.value is True else [interval]
+        if cadence is not None:
+            basis.append(cadence)
+            reason += f"; or on the date agreed at the last one ({cadence.reason})"
+
+        def on_calendar(number: int) -> date:
+            # "senest hver gang borger har modtaget ledighedsydelse i 3 mdr." [001:L1162]:
+            # counted in months of LY from the spell's start, not from the last held;
+            # under FK-1.d's individual cadence the date agreed at the last one instead.
+            before = state.obligations.get(f"{prefix}.contact.{number - 1}")
+            if cadence is not None and before is not None and before.status is MET:
+                agreed = before.met_on and agreed_after(state, before.met_on)
+                if agreed:
+                    return agreed
+            return add_months(view.anchor(start, interval), number * months)
+
         return recurring(
             state,
             prefix=f"{prefix}.contact",
@@ -292,12 +312,10 @@ class FleksjobPhase:
             first_opens=start,
             first_due=add_months(view.anchor(start, interval), months),
             next_due=lambda held: add_months(view.anchor(held, interval), months),
-            basis=[interval, moved] if moved.value is True else [interval],
+            basis=basis,
             reason=reason,
             meeting=CONTACT,
-            # "senest hver gang borger har modtaget ledighedsydelse i 3 mdr." [001:L1162]:
-            # counted in months of LY from the spell's start, not from the last held.
-            calendar=lambda number: add_months(view.anchor(start, interval), number * months),
+            calendar=on_calendar,
         )
 
     def _reassessment(

@@ -38,6 +38,7 @@ from domain.case.model import (
 from domain.case.obligations import PENDING, meet_obligation
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import as_date, check_decision, recurring, refuse_screening
+from domain.case.phases.occasions import settled_on
 from domain.case.rules_view import RuleView, make_obligation
 from domain.rulebook import Resolution
 
@@ -406,19 +407,23 @@ class KontaktforloebPhase:
         """The course year's minimum, and the year just ended: a minimum not reached is
         missed when its year closes, not withdrawn (INL § 20 [001:L3230])."""
         number, start, end = self._integration_year(state, view.on)
-        result = [self._integration_minimum(view, number, start, end)]
+        result = [self._integration_minimum(state, view, number, start, end)]
         if number > 1 and not state.memo.schedules_stop_at_a_miss:
             course = as_date(state.phase_data["course_start"], "course_start")
             previous = add_months(course, (number - 2) * _MONTHS_PER_YEAR)
-            result.insert(0, self._integration_minimum(view, number - 1, previous, start))
+            result.insert(0, self._integration_minimum(state, view, number - 1, previous, start))
         return result
 
     def _integration_minimum(
-        self, view: RuleView, number: int, start: date, end: date
+        self, state: CaseState, view: RuleView, number: int, start: date, end: date
     ) -> Obligation:
         minimum = view.resolve("kontakt.integration.min_count")
         below = view.resolve("kontakt.integration.below_min_allowed")
-        exempted = below.value is True
+        # FK-3.g's note that fewer are needed serves one course year (`phases.occasions`):
+        # the year it settled stays exempted; the next needs its own.
+        exempted = below.value is True or (
+            settled_on(state, f"kontakt.integration.{number}") is not None
+        )
         return make_obligation(
             obligation_id=f"kontakt.integration.{number}",
             kind=ObligationKind.CONVERSATION,

@@ -133,7 +133,7 @@ def check_occasion(
                 f"({cited})",
             )
         settled = _resolved_with(view, state, entry["rule"], fact, on)
-        if settled.value is not False:
+        if settled.value is not entry.get("settles_with", False):
             raise EventRefused(
                 field,
                 f"{fact!r} does not settle {record.title} on {on.isoformat()}: rule "

@@ -274,6 +274,26 @@ def record_flags(state: CaseState, event: DecisionMade, view: RuleView) -> None:
         )
 
 
+NAMED_FORMS = frozenset(
+    {
+        "personal",
+        "phone",
+        "digital",
+        "phone_in_offer",
+        "digital_in_offer",
+        "group",
+        "branchemoede",
+        "other",
+        "other_on_citizen_request",
+        "via_others",
+        "via_mentor",
+        "via_consultant",
+        "via_offer_provider",
+    }
+)
+"""The forms the rulebook's forms rules name; anything else is a form described in words."""
+
+
 def check_form(state: CaseState, event: MeetingHeld, view: RuleView, rule_id: str) -> None:
     """Refuse a conversation in a form the rules in force on its day do not permit (e.g.
     JAF conversations are "individuelle personlige samtaler" [001:L1208])."""
@@ -283,11 +303,19 @@ def check_form(state: CaseState, event: MeetingHeld, view: RuleView, rule_id: st
     allowed = [f for f in (forms.value or ()) if isinstance(f, str)]
     if "phone_or_digital_when_in_offer" in allowed:
         allowed += ["phone_in_offer", "digital_in_offer"]
+    elif not state.memo.conversation_rules_unread:
+        # A rule that allows phone (digital) anywhere allows it in an offer too.
+        allowed += [f"{f}_in_offer" for f in ("phone", "digital") if f in allowed]
     form = event.form or "personal"
+    named = form in NAMED_FORMS
+    if not named and "other" in allowed and not state.memo.conversation_rules_unread:
+        return  # "eller på anden måde" [001:L1134]: a form described in words is "other"
     if form not in allowed:
+        # A form described in words is free text (it may name a diagnosis): never echoed.
+        shown = repr(form) if named else "form described in words, not a named"
         raise EventRefused(
             "form",
-            f"a {form!r} conversation is not permitted here on "
+            f"a {shown} conversation is not permitted here on "
             f"{event.effective_date.isoformat()} ({_cited(forms)}); permitted: "
             f"{', '.join(allowed)}",
         )

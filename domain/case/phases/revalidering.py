@@ -16,10 +16,11 @@ from __future__ import annotations
 from datetime import date
 
 from domain.case.dates import add_days, add_months
-from domain.case.events import CaseEvent, CertificateReceived, DecisionMade
+from domain.case.events import CaseEvent, CertificateReceived, DecisionMade, MeetingHeld
 from domain.case.model import CaseState, Obligation, ObligationKind, ObligationStatus, PhaseName
 from domain.case.obligations import PENDING
 from domain.case.phase import EventRefused, Transition
+from domain.case.phases.agreed_dates import agreed_after, agreed_cadence, note_agreed
 from domain.case.phases.base import (
     as_date,
     certificate_request,
@@ -27,7 +28,12 @@ from domain.case.phases.base import (
     recurring,
     refuse_screening,
 )
-from domain.case.phases.preconditions import CURRENT_RULE, check_preconditions, lae265_received
+from domain.case.phases.preconditions import (
+    CURRENT_RULE,
+    check_form,
+    check_preconditions,
+    lae265_received,
+)
 from domain.case.rules_view import Duty, RuleView, make_obligation
 from domain.rulebook import Resolution
 
@@ -37,6 +43,8 @@ REVAL_GROUP = "2.4"
 JOBSAMTALE = "jobsamtale"
 LAE265 = "LAE265"
 GRANTED, COMPLETED, STOPPED = "reval_granted", "reval_completed", "reval_stopped"
+FORMS_RULE = "reval.jobsamtale.forms"
+CADENCE_RULE = "reval.jobsamtale.cadence"
 GRANT_LAE265 = "reval.grant.lae265"
 GRANT_RULE = "reval.lae265.required_for_grant"
 LATER_RULE = "reval.lae265.required_for_later_decisions"
@@ -127,6 +135,13 @@ class RevalideringPhase:
 
     def validate(self, state: CaseState, event: CaseEvent, view: RuleView) -> None:
         refuse_screening(self.name, event)
+        if (
+            isinstance(event, MeetingHeld)
+            and event.meeting == JOBSAMTALE
+            and not state.memo.conversation_rules_unread
+        ):
+            # In person unless the citizen is in an offer [001:L1109-1110].
+            check_form(state, event, view, FORMS_RULE)
         if not isinstance(event, DecisionMade):
             return
         check_decision(self.name, self.decisions, event)
@@ -170,6 +185,7 @@ class RevalideringPhase:
 
     def apply(self, state: CaseState, event: CaseEvent, view: RuleView) -> Transition | None:
         record_lae265(state, event)
+        note_agreed(state, event, view, CADENCE_RULE, JOBSAMTALE)
         if not isinstance(event, DecisionMade):
             return None
         data = state.phase_data
@@ -200,6 +216,15 @@ class RevalideringPhase:
         granted = as_date(data["granted_on"], "granted_on")
         interval = view.resolve("reval.jobsamtale.interval_months")
         months = int(interval.value)
+        cadence = agreed_cadence(state, view, CADENCE_RULE)
+        reason = f"Jobsamtale at least every {interval.value} months during revalidering"
+        if cadence is not None:
+            reason += f"; or on the date agreed at the last one ({cadence.reason})"
+
+        def next_due(held: date) -> date:
+            agreed = agreed_after(state, held) if cadence is not None else None
+            return agreed or add_months(view.anchor(held, interval), months)
+
         result = [
             recurring(
                 state,
@@ -208,9 +233,9 @@ class RevalideringPhase:
                 title="Jobsamtale",
                 first_opens=granted,
                 first_due=add_months(view.anchor(granted, interval), months),
-                next_due=lambda held: add_months(view.anchor(held, interval), months),
-                basis=[interval],
-                reason=f"Jobsamtale at least every {interval.value} months during revalidering",
+                next_due=next_due,
+                basis=[interval] if cadence is None else [interval, cadence],
+                reason=reason,
                 meeting=JOBSAMTALE,
             )
         ]

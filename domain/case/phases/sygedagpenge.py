@@ -18,7 +18,7 @@ from domain.case.model import CaseState, Obligation, ObligationKind, PhaseName
 from domain.case.obligations import meet_obligation
 from domain.case.phase import EventRefused, Transition
 from domain.case.phases.base import as_date, certificate_request, check_decision, recurring
-from domain.case.phases.preconditions import check_preconditions
+from domain.case.phases.preconditions import check_form, check_preconditions
 from domain.case.rules_view import RuleView, make_obligation
 from domain.rulebook import Resolution
 
@@ -56,8 +56,11 @@ class SygedagpengePhase:
             if event.decision == JAF_GRANTED and state.phase_data.get("jaf_granted"):
                 raise EventRefused("decision", "jobafklaringsforløb already granted")
             check_preconditions(state, event, view)
-        elif isinstance(event, MeetingHeld) and data["category"] is None:
-            raise EventRefused("meeting", "the case must be screened before follow-up")
+        elif isinstance(event, MeetingHeld):
+            if data["category"] is None:
+                raise EventRefused("meeting", "the case must be screened before follow-up")
+            if event.meeting == FOLLOWUP and not state.memo.conversation_rules_unread:
+                check_form(state, event, view, "sdp.followup.forms")
 
     def _check_documentation(self, event: Screened, view: RuleView) -> None:
         threshold = view.resolve("sdp.screening.category_threshold_weeks")

@@ -9,7 +9,7 @@ from datetime import date as D
 
 from domain.case.model import ObligationStatus, TimelineKind
 from domain.rulebook import Rulebook
-from tests.domain.test_kontaktforloeb import INTEGRATION, NOTE, course
+from tests.domain.test_kontaktforloeb import FEWER, INTEGRATION, NOTE, course
 
 ILL = {"integration.fixed_raskmelding_or_in_treatment": True}
 
@@ -28,6 +28,19 @@ def test_without_the_trial_too_few_conversations_are_missed(rulebook: Rulebook) 
 
 def test_inside_the_trial_the_named_subgroup_is_exempt(rulebook: Rulebook) -> None:
     c = course(rulebook, "vesthimmerland", D(2019, 1, 7), "2.3", **INTEGRATION, **NOTE, **ILL)
+    c.event(D(2019, 2, 4), "assessment_recorded", fact=FEWER, value=True)
     c.until(D(2020, 1, 7))
     year = c.obligation("kontakt.integration.1")
     assert (year.status, year.regime) == (ObligationStatus.EXEMPTED, "TRIAL:FK-3.g")
+
+
+def test_the_fewer_conversations_note_on_both_sides_of_the_trials_end(rulebook: Rulebook) -> None:
+    # FK-3.g was not extended [003:L65]: it ends 2022-01-01.
+    before = course(rulebook, "vesthimmerland", D(2021, 3, 1), "2.3", **INTEGRATION, **ILL)
+    before.event(D(2021, 12, 31), "assessment_recorded", fact=FEWER, value=True)
+    assert before.obligation("kontakt.integration.1").status is ObligationStatus.EXEMPTED
+    after = course(rulebook, "vesthimmerland", D(2021, 3, 1), "2.3", **INTEGRATION, **ILL)
+    refused = after.refused(D(2022, 1, 3), "assessment_recorded", fact=FEWER, value=True)
+    assert "FK-3.g" in refused.reason
+    after.until(D(2022, 3, 2))
+    assert after.obligation("kontakt.integration.1").status is ObligationStatus.MISSED
