@@ -239,8 +239,9 @@ def diff(
         "before": {"rulebook_hash": a.content_hash, "known_on": a_on.isoformat() if a_on else None},
         "after": {"rulebook_hash": b.content_hash, "known_on": b_on.isoformat() if b_on else None},
     }
+    cites = citation_text.reader(a), citation_text.reader(b)
     if as_json:
-        payload = {**sides, "differences": [c.as_json() for c in changes]}
+        payload = {**sides, "differences": [c.as_json(*cites) for c in changes]}
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     console = make_console()
@@ -254,6 +255,6 @@ def diff(
     for col in ("kind", "id", "change", "citations before", "citations after"):
         table.add_column(col, overflow="fold")
     for c in changes:
-        table.add_row(c.kind, c.id, c.change, "; ".join(c.before), "; ".join(c.after))
+        table.add_row(c.kind, c.id, c.change, *c.readable(*cites))
     console.print(table)
     console.print(f"{len(changes)} difference(s)")

@@ -51,7 +51,7 @@ def simulate_case(
         err.print(f"[red]rulebook: {error}[/red]")
         raise typer.Exit(2) from None
     if as_json:
-        typer.echo(json.dumps(_as_json(result), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(_as_json(result, rulebook), indent=2, ensure_ascii=False))
     else:
         _print(result, rulebook, provenance=provenance)
     if result.refusals:
@@ -76,7 +76,7 @@ def opening_refusal(scenario: Scenario, rulebook: Rulebook) -> tuple[str, str] |
     try:
         engine.open_case(start, rules_for(scenario, rulebook))
     except EventRefused as refused:
-        return refused.field, refused.reason
+        return refused.field, citation_text.reader(rulebook).in_text(refused.reason)
     except RuleNotInForce:
         return "opened_on", "the opening day is outside the rulebook's coverage"
     except UnknownMunicipality:
@@ -108,13 +108,14 @@ def _refuse_opening(
 _TIMELINE = TypeAdapter(list[TimelineEntry])
 
 
-def _as_json(result: ScenarioResult) -> dict[str, object]:
+def _as_json(result: ScenarioResult, rulebook: Rulebook) -> dict[str, object]:
+    cite = citation_text.reader(rulebook)
     return {
         "scenario": result.scenario,
         "phase": result.state.phase.value,
         "today": result.state.today.isoformat(),
         "regimes": list(result.state.regimes),
-        "refusals": result.refusals,
+        "refusals": [cite.in_text(refusal) for refusal in result.refusals],
         "timeline": _TIMELINE.dump_python(result.timeline, mode="json"),
     }
 
@@ -140,4 +141,4 @@ def _print(result: ScenarioResult, rulebook: Rulebook, *, provenance: bool = Fal
         f"regimes {', '.join(result.state.regimes)}"
     )
     for refusal in result.refusals:
-        console.print(f"[red]refused[/red] {refusal}")
+        console.print(f"[red]refused[/red] {cite.in_text(refusal)}")

@@ -20,7 +20,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from domain.rulebook.model import Citation
 
 if TYPE_CHECKING:
     from domain.rulebook.model import LawData
@@ -30,6 +34,9 @@ if TYPE_CHECKING:
 # sometimes written "§ [001:L1182]") or the plain "public law, to confirm". Checked
 # against every citation of the rulebook in tests/rulebook/test_citation_text.py.
 _PROVENANCE_START = re.compile(r"\s(?=(?:§\s)?\[\d{3}|public law)", re.IGNORECASE)
+
+# A seed reference left in prose by a citation this rulebook does not hold.
+_STRAY_SEED = re.compile(r"\s?(?:§\s)?\[\d{3}:L[^\]]*\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +110,8 @@ class CitationReader:
             for citation in (trial.decision, trial.period_citation):
                 if citation is not None:
                     self._owners.setdefault(citation.text, set()).add(trial.id)
+        self._law = law
+        self._patterns: tuple[re.Pattern[str], re.Pattern[str]] | None = None
 
     def trial_label(self, trial_id: str) -> str | None:
         """How people cite `trial_id`, or None for a trial this rulebook does not hold."""
@@ -131,6 +140,18 @@ class CitationReader:
                 sources.append(parts)
         return [Cited(text, tuple(sources)) for text, sources in grouped.items()]
 
+    def with_sources(
+        self, citations: Iterable[str], regime: str | None = None
+    ) -> tuple[list[str], list[dict[str, str]]]:
+        """For JSON: the things to look up, and the rulebook citations behind them as
+        `{act, provenance, cited_as}` (the API's `CitationSource`)."""
+        shown = self.cite(citations, regime)
+        return [c.text for c in shown], [
+            {"act": p.act, "provenance": p.provenance, "cited_as": c.text}
+            for c in shown
+            for p in c.sources
+        ]
+
     def acts(self, citations: Iterable[str], regime: str | None = None) -> list[str]:
         return [cited.text for cited in self.cite(citations, regime)]
 
@@ -143,6 +164,39 @@ class CitationReader:
             _with_provenance(cited) if provenance else cited.text
             for cited in self.cite(citations, regime)
         )
+
+    def in_text(self, text: str, regime: str | None = None) -> str:
+        """`text` (a reason, refusal or note) with every citation in it read as people
+        cite it: "... (SDL § 11a [001:L2273]; SDL § 11a [001:L2280])" -> "... (SDL § 11a)"."""
+        if "[" not in text and "public law" not in text.lower():
+            return text  # every rulebook provenance holds one of them
+        if self._patterns is None:
+            # Built on first use: most readers (the workflow's details) never read prose.
+            # Longest first, since a provenance may itself hold "; ".
+            texts = sorted(_citation_texts(self._law), key=len, reverse=True)
+            one = "|".join(re.escape(t) for t in texts) or r"(?!)"
+            self._patterns = re.compile(one), re.compile(f"(?:{one})(?:; (?:{one}))*")
+        one_pattern, run = self._patterns
+        # Without a regime, the trials the text itself names say whose shared note it cites.
+        hint = text if regime is None else regime
+        text = run.sub(lambda m: self.readable(one_pattern.findall(m.group(0)), hint), text)
+        return _STRAY_SEED.sub("", text)
+
+
+def _citation_texts(node: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Citation):
+            found.add(item.text)
+        elif isinstance(item, BaseModel):
+            stack.extend(getattr(item, name) for name in type(item).model_fields)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return found
 
 
 def _with_provenance(cited: Cited) -> str:

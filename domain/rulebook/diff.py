@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from domain.rulebook.citation_text import CitationReader
 from domain.rulebook.model import DatedValue, LawData, Rule, Trial
 from domain.rulebook.resolver import Rulebook, fmt_value
 from domain.rulebook.scope import trial_period
@@ -29,14 +30,40 @@ class Difference:
     before: tuple[str, ...]
     after: tuple[str, ...]
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "id": self.id,
-            "change": self.change,
-            "citations_before": list(self.before),
-            "citations_after": list(self.after),
-        }
+    def as_json(
+        self, before: CitationReader | None = None, after: CitationReader | None = None
+    ) -> dict[str, Any]:
+        """With readers, `citations_*` read as people cite them and `sources_*` keep the
+        rulebook's own citations (act, seed line), as the API's obligations do."""
+        if before is None or after is None:
+            return {
+                "kind": self.kind,
+                "id": self.id,
+                "change": self.change,
+                "citations_before": list(self.before),
+                "citations_after": list(self.after),
+            }
+        found: dict[str, Any] = {"kind": self.kind, "id": self.id, "change": self.change}
+        for side, reader, citations in (
+            ("before", before, self.before),
+            ("after", after, self.after),
+        ):
+            found[f"citations_{side}"], found[f"sources_{side}"] = reader.with_sources(
+                citations, self.regime_hint
+            )
+        return found
+
+    @property
+    def regime_hint(self) -> str | None:
+        """Whose note a trial's change cites, when two trials share one."""
+        return f"TRIAL:{self.id}" if self.kind == "trial" else None
+
+    def readable(self, before: CitationReader, after: CitationReader) -> tuple[str, str]:
+        """The citations of each side as one line for people."""
+        return (
+            before.readable(self.before, self.regime_hint),
+            after.readable(self.after, self.regime_hint),
+        )
 
 
 def _window(v: DatedValue) -> str:

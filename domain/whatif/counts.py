@@ -79,6 +79,7 @@ def price_counts(counts: CountsFile, rules: Rulebook) -> dict[str, Any]:
                 "source": item.source,
                 "unit_price_dkk": price.value,
                 "price_citations": list(price.citations),
+                "price_sources": list(price.sources),
                 "price_reason": price.reason,
                 "gross_dkk": gross,
                 "substitutes_dkk": item.substitutes_dkk,

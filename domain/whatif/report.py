@@ -157,6 +157,7 @@ def build_report(
                     "since": since,
                     "dkk": price.value,
                     "citations": list(price.citations),
+                    "sources": list(price.sources),
                     "reason": price.reason,
                 },
             )

@@ -21,7 +21,7 @@ from domain.case.events import CaseEvent, CertificateReceived, DecisionMade, Mee
 from domain.case.model import CaseState, ObligationKind, ObligationRecord, PhaseName
 from domain.case.obligations import PENDING
 from domain.case.scenario import Scenario, rules_for, run_scenario, simulated_receipt, sliced
-from domain.rulebook import Rulebook, RuleNotInForce
+from domain.rulebook import Rulebook, RuleNotInForce, citation_text
 from domain.whatif.behaviour import Behaviour, pick
 from domain.whatif.cohort import GeneratedCase
 from domain.whatif.regimes import Regime
@@ -58,6 +58,11 @@ def run_case(
     return _Generated(case, regime, behaviour, seed, years).run()
 
 
+def _reason(refused: EventRefused, rules: Rulebook) -> str:
+    """A refusal as the report counts it, its citations as people cite them."""
+    return f"{refused.field}: {citation_text.reader(rules).in_text(refused.reason)}"
+
+
 def _run_listed(scenario: Scenario, regime: Regime, years: int) -> CaseRun:
     horizon = scenario.until or horizon_of(scenario.case.opened_on, years)
     start = scenario.case
@@ -67,7 +72,7 @@ def _run_listed(scenario: Scenario, regime: Regime, years: int) -> CaseRun:
     try:
         result = run_scenario(run, regime.rulebook)
     except EventRefused as refused:
-        return CaseRun(None, None, horizon, refused=f"{refused.field}: {refused.reason}")
+        return CaseRun(None, None, horizon, refused=_reason(refused, regime.rulebook))
     except (RuleNotInForce, LookupError):
         return CaseRun(None, None, horizon, refused="opened_on: outside the rulebook's coverage")
     fields = [r.split(": ", 2)[1] if r.count(": ") >= 2 else r for r in result.refusals]
@@ -164,7 +169,7 @@ class _Generated:
         try:
             state = engine.open_case(start, rules)
         except EventRefused as refused:
-            return CaseRun(None, None, self.horizon, refused=f"{refused.field}: {refused.reason}")
+            return CaseRun(None, None, self.horizon, refused=_reason(refused, rules))
         except (RuleNotInForce, LookupError):
             return CaseRun(
                 None, None, self.horizon, refused="opened_on: outside the rulebook's coverage"

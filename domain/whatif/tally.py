@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from domain.case.model import ObligationKind, ObligationRecord, ObligationStatus, PhaseName
-from domain.rulebook import ResolutionContext, Rulebook, RulebookError
+from domain.rulebook import ResolutionContext, Rulebook, RulebookError, citation_text
 from domain.whatif.simulate import CaseRun
 
 __all__ = ["Price", "Tally", "duty_label", "family", "price_of", "tally_case", "tally_records"]
@@ -58,7 +58,9 @@ class Price:
     """None: the rulebook says the price is unknown on that date (never read as 0)."""
     since: date | None
     citations: tuple[str, ...]
+    """As people cite them (`citation_text`); `sources` keeps the rulebook's own."""
     reason: str
+    sources: tuple[dict[str, str], ...] = ()
 
 
 def price_of(rules: Rulebook, municipality: str, group: str, certificate: str, on: date) -> Price:
@@ -68,7 +70,10 @@ def price_of(rules: Rulebook, municipality: str, group: str, certificate: str, o
     except RulebookError:
         return Price(certificate, None, None, (), f"no price rule {rule_id} in force on {on}")
     value = res.value if res.applicable and isinstance(res.value, int) else None
-    return Price(certificate, value, res.since, res.citations, res.reason)
+    cite = citation_text.reader(rules)
+    shown, sources = cite.with_sources(res.citations, res.regime)
+    reason = cite.in_text(res.reason, res.regime)
+    return Price(certificate, value, res.since, tuple(shown), reason, tuple(sources))
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -120,3 +121,19 @@ def test_rules_explain_names_the_trial_by_its_grant_letter(monkeypatch: pytest.M
     rows = [r for r in json.loads(as_json.output)["rules"] if r["regime"] == "TRIAL:FK-2.c"]
     assert rows and all(r["cited_as"][0].startswith("Frikommuneforsøg II, FK-2.c") for r in rows)
     assert all(any("Tilsagnsskrivelse" in c for c in r["citations"]) for r in rows)
+
+
+def test_citations_inside_a_reason_read_as_people_cite_them() -> None:
+    rb = load_rulebook()
+    cite = citation_text.reader(rb)
+    trial = rb.law.trials["FK-1.c"]
+    reason = (
+        f"referral refused: FK-1.c does not cover Thisted ({trial.decision.text}); "
+        f"rule x.y: {rb.law.rules['sdp.followup.first_by_week'].citation.text}; STANDARD_2015"
+    )
+    shown = cite.in_text(reason)
+    assert f"({cite.trial_label('FK-1.c')})" in shown, shown
+    assert trial.decision.act not in shown
+    assert not re.search(r"\[\d{3}:", shown), shown
+    assert shown.endswith("; STANDARD_2015")
+    assert cite.in_text("no citation here") == "no citation here"

@@ -42,7 +42,7 @@ from workers.citizen_ref import CitizenRefKeyError, citizen_reference, load_key,
 from workers.config import CaseflowConfig
 from workers.gateway.deps import AppConfig, Rules, TemporalClient, Writer
 from workers.gateway.errors import ApiError, error_responses
-from workers.gateway.models import LegalDay
+from workers.gateway.models import LegalDay, LimitView
 from workflows.case_models import workflow_id_for
 
 router = APIRouter(prefix="/v1/citizens", tags=["citizens"])
@@ -132,7 +132,7 @@ class ClaimRequest(BaseModel):
 
 @router.post(
     "/limits/claim",
-    response_model=LimitDecision,
+    response_model=LimitView,
     summary="Claim (or release) one use of a per-citizen limit for a case",
     description="Decided by the citizen's limit registry against every case of the "
     "citizen: upskilling weeks in one unemployment spell, FK-2.b's one course, FK-1.a's "
@@ -142,7 +142,7 @@ class ClaimRequest(BaseModel):
 )
 async def claim(
     body: ClaimRequest, who: Writer, client: TemporalClient, rules: Rules, config: AppConfig
-) -> LimitDecision:
+) -> LimitView:
     municipality, group = _scope(rules, who, body.municipality, body.target_group)
     limit = LimitClaim(
         claim_id=body.claim_id,
@@ -156,7 +156,7 @@ async def claim(
         unemployment_start=body.unemployment_start,
         under_30_unqualified=body.under_30_unqualified,
     )
-    return await ask(client, config, body.citizen_ref, limit)
+    return LimitView.of(await ask(client, config, body.citizen_ref, limit), rules)
 
 
 def _scope(rules: Rulebook, who: Principal, municipality: str, group: str) -> tuple[str, str]:

@@ -38,6 +38,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case.events import EVENT_ADAPTER
 from domain.case.identifiers import is_code
+from domain.rulebook import Rulebook, citation_text
 from domain.rulebook.errors import RuleNotInForce, UnknownMunicipality, UnknownTargetGroup
 from workers.logging_setup import get_logger
 
@@ -207,11 +208,21 @@ def _rule_field(request: Request) -> str | None:
     return None
 
 
+def _cited(request: Request, body: ErrorBody) -> ErrorBody:
+    """A refusal citing a rule (the core's reasons carry "<act> <seed line>") reads its
+    citations as people cite them, by the gateway's rulebook."""
+    rules: Rulebook | None = getattr(request.app.state, "rulebook", None)
+    if rules is None:
+        return body
+    reason = citation_text.reader(rules).in_text(body.reason)
+    return body if reason == body.reason else body.model_copy(update={"reason": reason})
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    async def api_error(_: Request, exc: Exception) -> JSONResponse:
+    async def api_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiError)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return _json(exc.status, exc.body, headers)
+        return _json(exc.status, _cited(request, exc.body), headers)
 
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -47,6 +47,8 @@ from domain.case.model import (
     TimelineKind,
 )
 from domain.case.phases import PHASES
+from domain.offers import OfferAnswer
+from domain.offers.citizen_limits import LimitDecision
 from domain.rulebook import Rulebook, citation_text, load_rulebook
 from workflows.case_models import CaseSnapshot
 
@@ -234,6 +236,61 @@ def cited(
         for part in c.sources
     ]
     return [c.text for c in shown], sources
+
+
+class OfferView(BaseModel):
+    """An offer answer as the API shows it: reason and notes, citations as people cite them."""
+
+    allowed: bool
+    reason: str
+    citations: list[str] = Field(description=CITATIONS_DESCRIPTION)
+    sources: list[CitationSource] = Field(description=SOURCES_DESCRIPTION)
+    regime: str
+    notes: list[str] = Field(
+        description="Duties that come with a yes (e.g. discuss a long praktik with "
+        "employee representatives)."
+    )
+
+    @classmethod
+    def of(cls, answer: OfferAnswer, rules: Rulebook) -> OfferView:
+        readable, sources = cited(rules, answer.citations, answer.regime)
+        reader = citation_text.reader(rules)
+        return cls(
+            allowed=answer.allowed,
+            reason=reader.in_text(answer.reason, answer.regime),
+            citations=readable,
+            sources=sources,
+            regime=answer.regime,
+            notes=[reader.in_text(note, answer.regime) for note in answer.notes],
+        )
+
+
+class LimitView(BaseModel):
+    """The limit registry's decision as the API shows it, citations as people cite them."""
+
+    granted: bool
+    reason: str
+    rule: str
+    citations: list[str] = Field(description=CITATIONS_DESCRIPTION)
+    sources: list[CitationSource] = Field(description=SOURCES_DESCRIPTION)
+    regime: str
+    used: int = Field(
+        description="What the citizen holds of this limit after the decision (weeks, "
+        "courses, places)."
+    )
+
+    @classmethod
+    def of(cls, decision: LimitDecision, rules: Rulebook) -> LimitView:
+        readable, sources = cited(rules, decision.citations, decision.regime or None)
+        return cls(
+            granted=decision.granted,
+            reason=citation_text.reader(rules).in_text(decision.reason, decision.regime or None),
+            rule=decision.rule,
+            citations=readable,
+            sources=sources,
+            regime=decision.regime,
+            used=decision.used,
+        )
 
 
 @dataclass(slots=True, kw_only=True)

@@ -18,7 +18,6 @@ from activities.citizen_limit_models import check_citizen_ref
 from domain.offers import (
     Citizen,
     Company,
-    OfferAnswer,
     Placement,
     may_place,
     may_subsidise,
@@ -30,6 +29,7 @@ from workers.auth import Principal
 from workers.gateway.citizens import held_claims
 from workers.gateway.deps import Reader, Rules, TemporalClient
 from workers.gateway.errors import ApiError, error_responses
+from workers.gateway.models import OfferView
 
 router = APIRouter(prefix="/v1/offers", tags=["offers"])
 
@@ -90,42 +90,45 @@ def _municipality(rules: Rulebook, who: Principal, name: str) -> str:
 
 @router.post(
     "/placement",
-    response_model=OfferAnswer,
+    response_model=OfferView,
     summary="May this company take this placement? (forholdstal, FK-1.e, FK-3.k)",
     responses=error_responses(401, 403, 422),
 )
-async def placement(body: PlacementQuestion, who: Reader, rules: Rules) -> OfferAnswer:
+async def placement(body: PlacementQuestion, who: Reader, rules: Rules) -> OfferView:
     municipality = _municipality(rules, who, body.municipality)
-    return may_place(rules, body.company, body.placement, body.citizen, body.date, municipality)
+    answer = may_place(rules, body.company, body.placement, body.citizen, body.date, municipality)
+    return OfferView.of(answer, rules)
 
 
 @router.post(
     "/subsidy",
-    response_model=OfferAnswer,
+    response_model=OfferView,
     summary="May the citizen start in løntilskud or jobrotation? (waiting time, FK-3.c)",
     responses=error_responses(401, 403, 422),
 )
-async def subsidy(body: SubsidyQuestion, who: Reader, rules: Rules) -> OfferAnswer:
+async def subsidy(body: SubsidyQuestion, who: Reader, rules: Rules) -> OfferView:
     municipality = _municipality(rules, who, body.municipality)
-    return may_subsidise(rules, body.kind, body.citizen, body.date, municipality)
+    return OfferView.of(
+        may_subsidise(rules, body.kind, body.citizen, body.date, municipality), rules
+    )
 
 
 @router.post(
     "/upskilling",
-    response_model=OfferAnswer,
+    response_model=OfferView,
     summary="May these guidance/upskilling weeks be granted? (6 in 26, § 37, FK-1.f)",
     responses=error_responses(401, 403, 422),
 )
 async def upskilling(
     body: UpskillingQuestion, who: Reader, rules: Rules, client: TemporalClient
-) -> OfferAnswer:
+) -> OfferView:
     municipality = _municipality(rules, who, body.municipality)
     start = body.unemployment_start or body.date - datetime.timedelta(
         weeks=body.citizen.weeks_unemployed
     )
     held = upskilling_weeks_held(await held_claims(client, body.citizen_ref), start)
     used = max(held, body.weeks_used_in_window)
-    return may_upskill(
+    answer = may_upskill(
         rules,
         body.citizen,
         body.date,
@@ -136,3 +139,4 @@ async def upskilling(
         under_30_unqualified=body.under_30_unqualified,
         competence_giving=body.competence_giving,
     )
+    return OfferView.of(answer, rules)
