@@ -35,7 +35,7 @@ from domain.rulebook import load_rulebook
 from tests.helpers import new_worker
 from tests.helpers.rulebooks import law_with_rt_weeks
 from tests.replay.record import HERE, SCENARIOS, histories_of
-from tests.workflows.driver import case_activities, case_handle, drive, move_to, start_case
+from tests.workflows.driver import case_activities, case_handle, drive, move_to
 from workers.config import CaseflowConfig
 from workers.devserver import TIME_SKIPPING_FLAGS, resolve_temporal_bin
 from workers.temporal_client import data_converter
@@ -49,26 +49,43 @@ BEFORE_ROLLOUTS = "6008651"
 """The last commit on main before the roll-out (reload-rules) was merged."""
 REPO = Path(__file__).resolve().parents[2]
 
-_OLD_WORKER = """
-import asyncio, signal, sys
+_OLD_PART = """
+import asyncio, sys
+from datetime import timedelta
 from pathlib import Path
 from temporalio.client import Client
+from temporalio.testing import TimeSkipper, TimeSkippingConfig
+from domain.case.scenario import load_scenario
 from tests.helpers import new_worker
-from tests.workflows.driver import case_activities
+from tests.workflows.driver import case_activities, case_handle, drive, move_to, start_case
 from workers.temporal_client import data_converter
 from workflows.case_workflow import CaseWorkflow
 
-async def main(address, queue, data):
-    client = await Client.connect(address, data_converter=data_converter())
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+class Env:  # what the driver asks of a time-skipping environment
+    def __init__(self, skipper):
+        self.fast_forward, self.get_current_time = skipper.fast_forward, skipper.get_current_time
+
+async def main(address, queue, data, name):
+    skipper = TimeSkipper(
+        await Client.connect(address, data_converter=data_converter()),
+        config=TimeSkippingConfig(enabled=False),
+    )
+    client, env = skipper.client, Env(skipper)
+    scenario = load_scenario(Path("tests/scenarios") / f"{name}.yaml")
+    split = 1 + next(
+        i for i, e in enumerate(scenario.events) if getattr(e, "decision", None) == "jaf_granted"
+    )
     async with new_worker(
         client, CaseWorkflow, activities=case_activities(Path(data)), task_queue=queue
     ):
-        print("polling", flush=True)
-        await stop.wait()
+        handle = case_handle(client, (await start_case(client, scenario, queue)).id)
+        refused = await drive(env, handle, scenario.events[:split])
+        assert not refused, refused
+        day = scenario.events[split - 1].effective_date + timedelta(1)
+        await move_to(env, handle, day)
+    print(handle.id, day.isoformat(), split, flush=True)
 
-asyncio.run(main(*sys.argv[1:4]))
+asyncio.run(main(*sys.argv[1:5]))
 """
 
 
@@ -99,29 +116,19 @@ async def main(tag: str = TAG) -> None:
             version = store.publish(changed).content_hash
             queue = f"late-{uuid.uuid4()}"
             target = env.client.service_client.config.target_host
-            worker = subprocess.Popen(  # noqa: ASYNC220 - runs alongside until stopped
-                [sys.executable, "-c", _OLD_WORKER, target, queue, str(data / "old-outbox")],
+            # The story up to the day after the JAF decision, told by the old code itself
+            # (its worker, its scenario file, its client's encoding of the events).
+            told = subprocess.run(
+                [sys.executable, "-c", _OLD_PART, target, queue, str(data / "old"), NAME],
                 cwd=old,
                 env=dict(os.environ, PYTHONPATH=str(old)),
                 stdout=subprocess.PIPE,
+                check=True,
             )
-            try:
-                assert worker.stdout is not None
-                assert worker.stdout.readline().strip() == b"polling"
-                scenario = load_scenario(SCENARIOS / f"{NAME}.yaml")
-                started = await start_case(env.client, scenario, queue)
-                handle = case_handle(env.client, started.id)
-                split = next(
-                    i + 1
-                    for i, e in enumerate(scenario.events)
-                    if getattr(e, "decision", None) == "jaf_granted"
-                )
-                await drive(env, handle, scenario.events[:split])
-                day = scenario.events[split - 1].effective_date + timedelta(1)
-                await move_to(env, handle, day)
-            finally:
-                worker.terminate()
-                worker.wait(timeout=60)
+            workflow_id, day_text, split_text = told.stdout.decode().split()[-3:]
+            day, split = date.fromisoformat(day_text), int(split_text)
+            scenario = load_scenario(SCENARIOS / f"{NAME}.yaml")
+            handle = case_handle(env.client, workflow_id)
             activities = [*case_activities(data), RulebookActivities(store).load_published_slice]
             async with new_worker(
                 env.client, CaseWorkflow, activities=activities, task_queue=queue
@@ -136,20 +143,18 @@ async def main(tag: str = TAG) -> None:
                     await asyncio.sleep(0.1)
                     after = await move_to(env, handle, day)
                 assert after.rulebook_hash == store.version(version).slices["thisted"]
-                # A run begun before roll-outs keeps that code's behaviour (its patches are
-                # not asked again), so a later event of today's story may be refused.
                 refused = await drive(env, handle, scenario.events[split:])
-                print(f"refused after the roll-out: {refused}")
+                assert not refused, refused
                 assert scenario.until is not None
                 await move_to(env, handle, scenario.until)
                 current = (await handle.describe()).run_id
-                query = f"WorkflowId = '{started.id}'"
+                query = f"WorkflowId = '{workflow_id}'"
                 # Visibility lists the first run (the old worker's) and the current one.
                 while (await env.client.count_workflows(query)).count < 2 or not (
                     await env.client.count_workflows(f"{query} AND RunId = '{current}'")
                 ).count:
                     await asyncio.sleep(0.2)
-                for index, history in enumerate(await histories_of(env.client, started.id)):
+                for index, history in enumerate(await histories_of(env.client, workflow_id)):
                     path = HERE / f"{NAME}.{tag}.run{index}.json"
                     path.write_text(json.dumps(json.loads(history), indent=1) + "\n")
                     print(f"wrote {path.relative_to(HERE.parent.parent)}")
