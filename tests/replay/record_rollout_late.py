@@ -22,7 +22,7 @@ import sys
 import tarfile
 import tempfile
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from io import BytesIO
 from pathlib import Path
 
@@ -99,6 +99,15 @@ def _extract(commit: str, into: Path) -> None:
         tar.extractall(into, filter="data")
 
 
+async def _listed(env: WorkflowEnvironment, query: str, current: str) -> None:
+    for _ in range(600):
+        runs = [e.run_id async for e in env.client.list_workflows(query)]
+        if len(runs) >= 2 and current in runs:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError("visibility never listed the runs")
+
+
 async def main(tag: str = TAG) -> None:
     env = await WorkflowEnvironment.start_time_skipping_v2(
         ts_config=TimeSkippingConfig(enabled=False),
@@ -118,7 +127,8 @@ async def main(tag: str = TAG) -> None:
             target = env.client.service_client.config.target_host
             # The story up to the day after the JAF decision, told by the old code itself
             # (its worker, its scenario file, its client's encoding of the events).
-            told = subprocess.run(
+            told = await asyncio.to_thread(
+                subprocess.run,
                 [sys.executable, "-c", _OLD_PART, target, queue, str(data / "old"), NAME],
                 cwd=old,
                 env=dict(os.environ, PYTHONPATH=str(old)),
@@ -148,12 +158,8 @@ async def main(tag: str = TAG) -> None:
                 assert scenario.until is not None
                 await move_to(env, handle, scenario.until)
                 current = (await handle.describe()).run_id
-                query = f"WorkflowId = '{workflow_id}'"
                 # Visibility lists the first run (the old worker's) and the current one.
-                while (await env.client.count_workflows(query)).count < 2 or not (
-                    await env.client.count_workflows(f"{query} AND RunId = '{current}'")
-                ).count:
-                    await asyncio.sleep(0.2)
+                await _listed(env, f"WorkflowId = '{workflow_id}'", current)
                 for index, history in enumerate(await histories_of(env.client, workflow_id)):
                     path = HERE / f"{NAME}.{tag}.run{index}.json"
                     path.write_text(json.dumps(json.loads(history), indent=1) + "\n")
