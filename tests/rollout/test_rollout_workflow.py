@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -89,7 +90,10 @@ def store(tmp_path: Path) -> tuple[RulebookStore, str, str]:
 
 
 async def test_preview_then_rollout_replans_each_case_once(
-    client: Client, tmp_path: Path, store: tuple[RulebookStore, str, str]
+    client: Client,
+    tmp_path: Path,
+    store: tuple[RulebookStore, str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rulebooks, old, new = store
     activities = [*case_activities(tmp_path), RulebookActivities(rulebooks).load_published_slice]
@@ -102,7 +106,18 @@ async def test_preview_then_rollout_replans_each_case_once(
         before = {h.id: await _events(h) for h in handles}
         handle_hashes = {h.id: (await h.query(CaseWorkflow.case)).rulebook_hash for h in handles}
 
+        # The re-plan on a copy is CPU work: it must not run on the event loop's thread.
+        threads: set[int] = set()
+        real_impact = rollouts.impact
+
+        def watched(*args: Any) -> Any:
+            threads.add(threading.get_ident())
+            return real_impact(*args)
+
+        monkeypatch.setattr(rollouts, "impact", watched)
         seen = await rollouts.preview(client, rulebooks, new[:12], scope)
+        monkeypatch.undo()
+        assert threads and threading.get_ident() not in threads
         assert seen.open_cases == len(handles) and seen.cases_affected == len(handles)
         moved = {
             c.workflow_id: {ch.obligation_id: ch.new_due_on for ch in c.changes} for c in seen.cases
