@@ -19,6 +19,7 @@ from activities.rulebook_activity import RulebookActivities
 from activities.rulebook_store import RulebookStore
 from domain.case.engine import CaseStart
 from domain.case.model import PhaseName, TimelineKind
+from domain.case.rollout import impact
 from domain.case.scenario import load_scenario
 from domain.rulebook import load_rulebook
 from tests.helpers import new_worker, new_workflow_id
@@ -108,13 +109,12 @@ async def test_preview_then_rollout_replans_each_case_once(
 
         # The re-plan on a copy is CPU work: it must not run on the event loop's thread.
         threads: set[int] = set()
-        real_impact = rollouts.impact
 
         def watched(*args: Any) -> Any:
             threads.add(threading.get_ident())
-            return real_impact(*args)
+            return impact(*args)
 
-        monkeypatch.setattr(rollouts, "impact", watched)
+        monkeypatch.setattr("workers.rollouts.impact", watched)
         seen = await rollouts.preview(client, rulebooks, new[:12], scope)
         monkeypatch.undo()
         assert threads and threading.get_ident() not in threads
