@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
 from workers.activity_metrics import ActivityOutcomeMetrics
 from workers.config import CaseflowConfig
@@ -64,6 +64,10 @@ def build_worker(client: Client, config: CaseflowConfig, executor: ThreadPoolExe
         activity_executor=executor,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         max_cached_workflows=config.worker_cached_workflows,
+        # A fixed 5 polls (4 of them sticky) cap a worker at what 5 round trips to a busy
+        # server return: during a roll-out the worker sat idle behind its own polls.
+        workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
+        activity_task_poller_behavior=PollerBehaviorAutoscaling(),
         sticky_queue_schedule_to_start_timeout=(
             timedelta(seconds=config.worker_sticky_timeout)
             if config.worker_sticky_timeout is not None
