@@ -4,7 +4,8 @@
 `explain` shows, for one municipality, target group and date, every rule that applies:
 value, regime, citation, reason and next change, with the law as known on a day
 (`--known-on`; a rich table, or JSON for scripts). `diff` lists what differs between two
-knowledge days or two rulebook directories, rule by rule with citations.
+knowledge days, two rulebook directories or two published versions (`--version A
+--version B`, content hashes in the data dir's store), rule by rule with citations.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from activities.rulebook_store import RulebookStore, UnknownVersion
 from domain.rulebook import (
     Rulebook,
     RulebookError,
@@ -29,6 +31,7 @@ from domain.rulebook.explain import explain as explain_rules
 from domain.rulebook.resolver import fmt_value
 from workers.cli_output import console as make_console
 from workers.rule_usage import UNREAD, rule_usage
+from workers.version_diff import diff_versions
 
 app = typer.Typer(
     help="Validate and explain the rulebook (law as dated data).", no_args_is_help=True
@@ -198,7 +201,7 @@ def explain(  # noqa: PLR0917 - typer maps each option to a parameter
 
 
 @app.command()
-def diff(
+def diff(  # noqa: PLR0917 - one typer option each
     known_on: Annotated[
         list[str] | None,
         typer.Option(
@@ -214,9 +217,27 @@ def diff(
         typer.Option("--other", help="A second law directory to compare the first with."),
     ] = None,
     parameters: ParamsOption = None,
+    version: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--version",
+            "-v",
+            help="Two published rulebook versions (content hash or unique prefix) to compare, "
+            "from the store in --data-dir.",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path,
+        typer.Option("--data-dir", envvar="CASEFLOW_DATA_DIR", help="Holds the version store."),
+    ] = Path(".caseflow"),
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
 ) -> None:
     """What differs between two readings of the law, rule by rule with citations."""
+    if version:
+        if len(version) != 2 or known_on or other is not None:
+            raise typer.BadParameter("--version: give two versions (and no --known-on/--other)")
+        _diff_versions(RulebookStore.in_data_dir(data_dir), version[0], version[1], as_json)
+        return
     days = known_on or []
     if len(days) > 2:
         raise typer.BadParameter("--known-on: give one or two days")
@@ -258,3 +279,29 @@ def diff(
         table.add_row(c.kind, c.id, c.change, *c.readable(*cites))
     console.print(table)
     console.print(f"{len(changes)} difference(s)")
+
+
+def _diff_versions(store: RulebookStore, a: str, b: str, as_json: bool) -> None:
+    try:
+        found = diff_versions(store, a, b)
+    except UnknownVersion as exc:
+        raise typer.BadParameter(f"--version: {exc.reason}") from None
+    sides = {
+        "before": {"rulebook_hash": found.before.content_hash, "known_on": None},
+        "after": {"rulebook_hash": found.after.content_hash, "known_on": None},
+    }
+    if as_json:
+        differences = [{**d.as_json(), "municipalities": list(ms)} for d, ms in found.differences]
+        typer.echo(json.dumps({**sides, "differences": differences}, ensure_ascii=False, indent=2))
+        return
+    console = make_console()
+    title = f"{found.before.content_hash[:12]} -> {found.after.content_hash[:12]}"
+    table = Table(title=title)
+    for col in ("kind", "id", "change", "municipalities", "citations before", "citations after"):
+        table.add_column(col, overflow="fold")
+    for d, ms in found.differences:
+        table.add_row(
+            d.kind, d.id, d.change, ", ".join(ms), "; ".join(d.before), "; ".join(d.after)
+        )
+    console.print(table)
+    console.print(f"{len(found.differences)} difference(s)")

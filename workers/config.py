@@ -99,6 +99,17 @@ class CaseflowConfig(BaseModel):
     log_level: str = "INFO"
     """Minimum level of log lines: DEBUG, INFO, WARNING, ERROR."""
 
+    worker_cached_workflows: int = Field(default=1000, ge=0)
+    """Case workflows a worker keeps in memory between tasks. A task for a case not cached
+    replays its whole history first: keep every case a worker serves cached when a
+    roll-out signals them all at once (one cached case is tens of KB)."""
+
+    worker_sticky_timeout: float | None = Field(default=None, gt=0)
+    """Seconds a case's task waits for the worker that has it cached before any worker may
+    take it (replaying its history). Unset: Temporal's 10 s for `caseflow worker`, where
+    another worker can take over; 600 s for `caseflow up`, whose one worker would only
+    replay the case itself, adding two history events per case to a roll-out's backlog."""
+
     startup_timeout: float = Field(default=30.0, gt=0)
     """Seconds `caseflow up` waits for the dev server before giving up."""
 

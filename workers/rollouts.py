@@ -21,12 +21,13 @@ paces every batch job at its dynamic config `worker.batcherRPS` (measured: 10 gi
 operator can rely on is set in `deploy/temporal/dynamicconfig` (the dev stack: 1000/s).
 
 The preview reads each open case's state snapshot from its memo (encrypted, returned by
-the list call itself) and runs the same pure function the case runs on a copy
-(`domain.case.rollout.impact`).
+the list call itself, a thousand cases a page) and runs the same pure function the case
+runs on a copy (`domain.case.rollout.impact`), in a thread beside the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from collections import Counter
@@ -165,6 +166,11 @@ def _case_today(memo: StateMemo, state: CaseState, now: datetime) -> date:
     return state.today if memo.simulated else max(state.today, now.astimezone(UTC).date())
 
 
+_CHUNK = 250
+"""Cases assessed per hop to a thread: the list call's memos are decrypted on the event
+loop (the codec is async), the re-plan on a copy runs beside it."""
+
+
 async def preview(
     client: Client,
     store: RulebookStore,
@@ -174,10 +180,14 @@ async def preview(
     limit: int = 100,
     now: datetime | None = None,
 ) -> Preview:
-    version = _version(store, version_ref)
+    """What a roll-out of `version_ref` would move. Thousands of cases re-planned on a copy
+    take seconds of CPU: that work runs in a thread, never on the event loop, which in
+    `caseflow up` serves the gateway and the worker's workflow tasks too."""
+    version = await asyncio.to_thread(_version, store, version_ref)
     now = now or datetime.now(UTC)
     result = Preview(version=version.content_hash)
     rules: dict[str, Rulebook] = {}
+    chunk: list[tuple[str, StateMemo]] = []
     async for execution in client.list_workflows(open_cases_query(scope), page_size=1000):
         result.open_cases += 1
         try:
@@ -185,6 +195,25 @@ async def preview(
         except KeyError:
             result.without_snapshot += 1
             continue
+        chunk.append((execution.id, memo))
+        if len(chunk) >= _CHUNK:
+            await asyncio.to_thread(_assess, chunk, result, store, version, rules, now, limit)
+            chunk = []
+    if chunk:
+        await asyncio.to_thread(_assess, chunk, result, store, version, rules, now, limit)
+    return result
+
+
+def _assess(  # noqa: PLR0917 - one chunk of `preview`, in its thread
+    chunk: list[tuple[str, StateMemo]],
+    result: Preview,
+    store: RulebookStore,
+    version: PublishedVersion,
+    rules: dict[str, Rulebook],
+    now: datetime,
+    limit: int,
+) -> None:
+    for workflow_id, memo in chunk:
         state = memo.case_state()
         municipality = state.municipality
         if municipality not in version.slices:
@@ -204,7 +233,7 @@ async def preview(
         if len(result.cases) < limit:
             result.cases.append(
                 CasePreview(
-                    workflow_id=execution.id,
+                    workflow_id=workflow_id,
                     case_id=state.case_id,
                     municipality=municipality,
                     phase=state.phase.value,
@@ -212,7 +241,6 @@ async def preview(
                     changes=changes,
                 )
             )
-    return result
 
 
 # --- roll-outs ------------------------------------------------------------------------

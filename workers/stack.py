@@ -46,6 +46,11 @@ from workers.worker import run_worker, stop_event_on_signals
 
 log = get_logger(__name__)
 
+EMBEDDED_STICKY_TIMEOUT = 600.0
+"""The embedded stack's one worker is the only one that could take a case's task: after a
+sticky timeout it would take it anyway, replaying the case's whole history first and
+adding two history events (see CaseflowConfig.worker_sticky_timeout)."""
+
 
 async def _connect_when_ready(config: CaseflowConfig, runtime: Runtime) -> Client:
     client = await connect(config, runtime=runtime, address=config.embedded_address)
@@ -106,6 +111,8 @@ async def run_stack(config: CaseflowConfig, *, out: TextIO | None = None) -> Non
         # The dev server's Web UI has no login, so it cannot send a token: let it decode
         # when nothing listens beyond this machine (README "Web UI decoding").
         config = config.model_copy(update={"codec_open_on_loopback": is_loopback(config.bind_host)})
+    if config.worker_sticky_timeout is None:
+        config = config.model_copy(update={"worker_sticky_timeout": EMBEDDED_STICKY_TIMEOUT})
     if key_created:
         log.info("payload encryption key created", key_file=str(config.codec_key_file))
     check_ports(config)

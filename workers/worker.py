@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
 from workers.activity_metrics import ActivityOutcomeMetrics
 from workers.config import CaseflowConfig
@@ -23,6 +23,8 @@ from workers.registry import WORKFLOWS, build_activities
 from workers.telemetry import init_runtime, shutdown_tracing
 from workers.temporal_client import connect_with_retry
 
+STICKY_TIMEOUT = timedelta(seconds=10)
+"""Temporal's default: a task waits this long for the worker that has its case cached."""
 GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 """How long in-flight activities get to finish after a stop signal. Workflow tasks need no
 grace period: an interrupted workflow task is simply retried by another worker."""
@@ -61,6 +63,16 @@ def build_worker(client: Client, config: CaseflowConfig, executor: ThreadPoolExe
         # async ones ignore it.
         activity_executor=executor,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        max_cached_workflows=config.worker_cached_workflows,
+        # A fixed 5 polls (4 of them sticky) cap a worker at what 5 round trips to a busy
+        # server return: during a roll-out the worker sat idle behind its own polls.
+        workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
+        activity_task_poller_behavior=PollerBehaviorAutoscaling(),
+        sticky_queue_schedule_to_start_timeout=(
+            timedelta(seconds=config.worker_sticky_timeout)
+            if config.worker_sticky_timeout is not None
+            else STICKY_TIMEOUT
+        ),
         # The client's TracingInterceptor applies to the worker too; this one adds the
         # activity outcome counters (workers.activity_metrics).
         interceptors=[ActivityOutcomeMetrics()],

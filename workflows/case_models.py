@@ -34,6 +34,7 @@ __all__ = [
     "OpenCaseInput",
     "ReportEventInput",
     "ReportEventResult",
+    "overdue",
     "workflow_id_for",
 ]
 
@@ -161,11 +162,22 @@ class CaseSnapshot(BaseModel):
             regimes=state.regimes,
             facts=dict(state.facts),
             open_obligations=state.open_obligations(),
-            overdue=[o for o in state.obligations.values() if o.status is ObligationStatus.MISSED],
+            overdue=overdue(state),
             rulebook_hash=state.rulebook_hash,
             closed=state.closed,
             next_review=next_review,
         )
+
+
+def overdue(state: CaseState) -> list[ObligationRecord]:
+    """Missed duties, and open ones a change in the law made due at once (their new due
+    date had already passed): both are late, the second "because the law changed"."""
+    return [
+        o
+        for o in state.obligations.values()
+        if o.status is ObligationStatus.MISSED
+        or (o.status is ObligationStatus.OPEN and o.law_changed_on is not None)
+    ]
 
 
 class ReportEventResult(BaseModel):

@@ -107,6 +107,10 @@ signal that reached such a run before this code was buffered and ignored; its re
 ignores it again."""
 STATE_SNAPSHOT_MEMO = "state-snapshot-memo"
 """Patch id: the case keeps its state snapshot in its memo (read by the roll-out preview)."""
+WAKE_TIMER_KEPT = "wake-timer-kept"
+"""Patch id, asked in a run's first activation: the timer that wakes the case is kept while
+its legal day stays the same. Runs recorded before it cancelled and restarted it after
+every event and every roll-out (two history events each); they replay that way."""
 _ROLLOUTS_KEPT = 32
 _RELOAD_RETRY = RetryPolicy(
     maximum_attempts=5, non_retryable_error_types=list(NON_RETRYABLE_ERROR_TYPES)
@@ -156,6 +160,9 @@ class CaseWorkflow:
         self._snapshot_memo = False
         self._reloads = False
         self._memo_mark: tuple[object, ...] | None = None
+        self._keeps_timer = False
+        self._timer: asyncio.Task[None] | None = None
+        self._timer_wake: date | None = None
 
     # --- the run -------------------------------------------------------------------
 
@@ -174,6 +181,7 @@ class CaseWorkflow:
         conversations_by_their_rules = workflow.patched(CONVERSATIONS_BY_THEIR_RULES)
         self._snapshot_memo = workflow.patched(STATE_SNAPSHOT_MEMO)
         self._reloads = workflow.patched(RELOAD_RULES)
+        self._keeps_timer = workflow.patched(WAKE_TIMER_KEPT)
         self._rollouts = list(input.rollouts)
         municipality = input.state.municipality if input.state else _required(input).municipality
         if input.rule_slice is not None:
@@ -264,10 +272,27 @@ class CaseWorkflow:
             summary = case_details.wake_summary(state, wake, self._clock, rules)
         self._describe(state)
         self._woken = False
+        if self._keeps_timer:
+            await self._wait_on_kept_timer(wake, timeout, summary)
+            return
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
                 lambda: self._woken, timeout=timeout, timeout_summary=summary
             )
+
+    async def _wait_on_kept_timer(
+        self, wake: date | None, after: timedelta | None, summary: str
+    ) -> None:
+        # An event or a roll-out that leaves the next wake-up on the same legal day keeps
+        # the running timer: restarting it would add two history events and change nothing.
+        timer = self._timer
+        if timer is not None and (timer.done() or wake != self._timer_wake):
+            timer.cancel()
+            timer = None
+        if timer is None and after is not None:
+            timer = asyncio.create_task(workflow.sleep(after, summary=summary))
+        self._timer, self._timer_wake = timer, wake
+        await workflow.wait_condition(lambda: self._woken or (timer is not None and timer.done()))
 
     def _today(self) -> date:
         return self._clock.today(workflow.now())

@@ -5,11 +5,13 @@ simulated calendar; the day after the JAF decision a roll-out signal names a pub
 version in which the rehabilitation-team deadline is 6 weeks, so the case loads that
 slice (a local activity result in its history) and re-plans; then the story goes on to
 its end. Written as `thisted_sdp_standard_to_jaf.rollout.run<i>.json` next to the others.
-Run it only for an intended change of the roll-out's commands.
+Run it only for an intended change of the roll-out's commands (`--tag` keeps the older
+ones replaying beside the new).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import tempfile
@@ -37,7 +39,7 @@ NAME = "thisted_sdp_standard_to_jaf"
 TAG = "rollout"
 
 
-async def main() -> None:
+async def main(tag: str = TAG) -> None:
     env = await WorkflowEnvironment.start_time_skipping_v2(
         ts_config=TimeSkippingConfig(enabled=False),
         dev_server_existing_path=str(resolve_temporal_bin(CaseflowConfig())),
@@ -69,7 +71,7 @@ async def main() -> None:
                 assert scenario.until is not None
                 await move_to(env, handle, scenario.until)
                 for index, history in enumerate(await histories_of(env.client, started.id)):
-                    path = HERE / f"{NAME}.{TAG}.run{index}.json"
+                    path = HERE / f"{NAME}.{tag}.run{index}.json"
                     path.write_text(json.dumps(json.loads(history), indent=1) + "\n")
                     print(f"wrote {path.relative_to(HERE.parent.parent)}")
     finally:
@@ -77,4 +79,6 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--tag", default=TAG, help="keep older histories: <name>.<tag>.run<i>")
+    asyncio.run(main(parser.parse_args().tag))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -16,6 +19,7 @@ from activities.rulebook_activity import RulebookActivities
 from activities.rulebook_store import RulebookStore
 from domain.case.engine import CaseStart
 from domain.case.model import PhaseName, TimelineKind
+from domain.case.rollout import impact
 from domain.case.scenario import load_scenario
 from domain.rulebook import load_rulebook
 from tests.helpers import new_worker, new_workflow_id
@@ -87,7 +91,10 @@ def store(tmp_path: Path) -> tuple[RulebookStore, str, str]:
 
 
 async def test_preview_then_rollout_replans_each_case_once(
-    client: Client, tmp_path: Path, store: tuple[RulebookStore, str, str]
+    client: Client,
+    tmp_path: Path,
+    store: tuple[RulebookStore, str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rulebooks, old, new = store
     activities = [*case_activities(tmp_path), RulebookActivities(rulebooks).load_published_slice]
@@ -100,7 +107,17 @@ async def test_preview_then_rollout_replans_each_case_once(
         before = {h.id: await _events(h) for h in handles}
         handle_hashes = {h.id: (await h.query(CaseWorkflow.case)).rulebook_hash for h in handles}
 
+        # The re-plan on a copy is CPU work: it must not run on the event loop's thread.
+        threads: set[int] = set()
+
+        def watched(*args: Any) -> Any:
+            threads.add(threading.get_ident())
+            return impact(*args)
+
+        monkeypatch.setattr("workers.rollouts.impact", watched)
         seen = await rollouts.preview(client, rulebooks, new[:12], scope)
+        monkeypatch.undo()
+        assert threads and threading.get_ident() not in threads
         assert seen.open_cases == len(handles) and seen.cases_affected == len(handles)
         moved = {
             c.workflow_id: {ch.obligation_id: ch.new_due_on for ch in c.changes} for c in seen.cases
@@ -185,3 +202,79 @@ async def test_a_rolled_out_case_stays_on_its_version_across_continue_as_new(
     assert loads.count(new.slices["thisted"][:12]) == 1
     assert loads[-1] == new.slices["thisted"][:12]  # no later load took it back
     assert any(e.subject == "jaf.1.rt" and signal.rollout_id in e.summary for e in timeline)
+
+
+NEEDED = Counter(
+    {
+        "WORKFLOW_EXECUTION_SIGNALED": 1,
+        "WORKFLOW_TASK_SCHEDULED": 1,
+        "WORKFLOW_TASK_STARTED": 1,
+        "WORKFLOW_TASK_COMPLETED": 1,
+        "MARKER_RECORDED": 1,  # the version's slice (the local activity's result)
+        "WORKFLOW_PROPERTIES_MODIFIED": 1,  # the state snapshot memo
+        "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES": 1,  # CaseRulebookHash (and what moved)
+    }
+)
+TIMER_MOVED = Counter({"TIMER_CANCELED": 1, "TIMER_STARTED": 1})
+
+
+async def _added(handle: WorkflowHandle[Any, Any], before: int) -> list[str]:
+    events = [e async for e in handle.fetch_history_events()]
+    return [EventType.Name(e.event_type).removeprefix("EVENT_TYPE_") for e in events[before:]]
+
+
+async def _idle(handle: WorkflowHandle[Any, Any], after: int = 0) -> int:
+    """Until the case has more than `after` history events and waits with no task or
+    activity pending (its start books meetings first); the number of events then."""
+    for _ in range(300):
+        raw = (await handle.describe()).raw_description
+        if not raw.HasField("pending_workflow_task") and not raw.pending_activities:
+            count = await _events(handle)
+            if count > after:
+                return count
+        await asyncio.sleep(0.1)
+    raise AssertionError("the case never went to sleep")
+
+
+async def test_a_rollout_adds_only_the_history_events_it_needs(
+    client: Client, tmp_path: Path
+) -> None:
+    """At most 12 events per case (issue 13), and exactly these: one workflow task holding
+    the slice marker, the memo and the search attributes; the wake-up timer is restarted
+    only when the re-plan moved the case's next wake-up, never for a law that moves nothing."""
+    rulebooks = RulebookStore(tmp_path / "rulebooks")
+    # Four weeks from 2026 on: a new slice hash that moves no deadline of a case opened now.
+    same = rulebooks.publish(
+        load_rulebook(law_with_rt_weeks(tmp_path / "same", 4, date(2026, 1, 1)))
+    )
+    moved = rulebooks.publish(
+        load_rulebook(law_with_rt_weeks(tmp_path / "six", 6, date(2026, 1, 1)))
+    )
+    activities = [*case_activities(tmp_path), RulebookActivities(rulebooks).load_published_slice]
+    # A long sticky timeout: on a loaded machine a task that waits on the cached worker's
+    # queue for more than 10 s adds two events of Temporal's own (timed out, rescheduled).
+    async with new_worker(
+        client,
+        CaseWorkflow,
+        activities=activities,
+        sticky_queue_schedule_to_start_timeout=timedelta(minutes=10),
+    ) as worker:
+        handles = [await _start(client, worker.task_queue, m) for m in MUNICIPALITIES]
+        for handle in handles:
+            await _started(handle)
+        for n, (version, expected) in enumerate([(same, NEEDED), (moved, NEEDED + TIMER_MOVED)]):
+            for handle in handles:
+                before = await _idle(handle)
+                wanted = version.slices[(await handle.query(CaseWorkflow.case)).municipality]
+                await handle.signal(
+                    "reload_rules",
+                    ReloadRules(
+                        rollout_id=f"ro-20261203-00000{n}-00000{n}", version=version.content_hash
+                    ),
+                )
+                # Watched from outside (no query: a query is a task of its own on the worker).
+                await _idle(handle, after=before + 1)
+                assert (await handle.query(CaseWorkflow.case)).rulebook_hash == wanted
+                added = await _added(handle, before)
+                assert Counter(added) == expected, " ".join(added)
+                assert len(added) <= 12
