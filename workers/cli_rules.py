@@ -291,7 +291,10 @@ def _diff_versions(store: RulebookStore, a: str, b: str, as_json: bool) -> None:
         "after": {"rulebook_hash": found.after.content_hash, "known_on": None},
     }
     if as_json:
-        differences = [{**d.as_json(), "municipalities": list(ms)} for d, ms in found.differences]
+        readers = found.readers or (None, None)
+        differences = [
+            {**d.as_json(*readers), "municipalities": list(ms)} for d, ms in found.differences
+        ]
         typer.echo(json.dumps({**sides, "differences": differences}, ensure_ascii=False, indent=2))
         return
     console = make_console()
@@ -300,8 +303,11 @@ def _diff_versions(store: RulebookStore, a: str, b: str, as_json: bool) -> None:
     for col in ("kind", "id", "change", "municipalities", "citations before", "citations after"):
         table.add_column(col, overflow="fold")
     for d, ms in found.differences:
-        table.add_row(
-            d.kind, d.id, d.change, ", ".join(ms), "; ".join(d.before), "; ".join(d.after)
+        cited = (
+            d.readable(*found.readers)
+            if found.readers
+            else ("; ".join(d.before), "; ".join(d.after))
         )
+        table.add_row(d.kind, d.id, d.change, ", ".join(ms), *cited)
     console.print(table)
     console.print(f"{len(found.differences)} difference(s)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from activities.rulebook_store import RulebookStore
 from domain.rulebook import load_rulebook
 from tests.helpers.rulebooks import RT_RULE, law_with_rt_weeks
 from workers.cli_app import app
+
+SEED_LINE = re.compile(r"\[\d{3}:")
 
 
 def _diff(data: Path, *args: str) -> tuple[int, str]:
@@ -40,6 +43,9 @@ def test_two_published_versions_differ_by_the_rule_that_changed_in_every_municip
     assert all(d["municipalities"] == sorted(old.slices) for d in rules)
     assert any("6 [2026-01-01, open)" in d["change"] for d in rules)
     assert all(d["citations_after"] for d in rules)
+    # People read the act; the seed lines stay in the sources, for auditors.
+    assert not any(SEED_LINE.search(c) for d in rules for c in d["citations_after"])
+    assert all(SEED_LINE.search(s["provenance"]) for d in rules for s in d["sources_after"])
 
     code, out = _diff(tmp_path, new.content_hash, new.content_hash)
     assert code == 0 and json.loads(out)["differences"] == []
