@@ -86,6 +86,12 @@ def _stack(data: Path, grpc: int, ui: int, gw: int, log: Any) -> subprocess.Pope
     )
 
 
+def _load() -> str:
+    # The machine is shared: the figures mean little without what else ran beside them.
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
 async def _gather_limited(coros: list[Any], limit: int) -> list[Any]:
     gate = asyncio.Semaphore(limit)
 
@@ -193,13 +199,17 @@ async def bench(n: int, rounds: int, rps: int, tmp: Path) -> int:
         ids = await open_cases(temporal, n)
         print(f"started {n} workflows in {time.monotonic() - began:.1f} s")
         open_query = "WorkflowType = 'CaseWorkflow' AND ExecutionStatus = 'Running'"
-        # Opening books each case's first meetings (a few activities per case): on a loaded
-        # machine that takes about a second per case, so the wait grows with N.
+        # Opening books each case's first meetings (eight activities, nine workflow tasks per
+        # case), so the wait grows with N: one visibility count every few seconds, not a
+        # wait per case.
         await wait_count(
             temporal, f"{open_query} AND CaseRulebookHash IS NOT NULL", n, within=max(1800, 1.5 * n)
         )
         opened_s = time.monotonic() - began
-        print(f"{n} open cases in {len(MUNICIPALITIES)} municipalities in {opened_s:.0f} s")
+        print(
+            f"{n} open cases in {len(MUNICIPALITIES)} municipalities in {opened_s:.0f} s "
+            f"({n / opened_s:.1f} cases/s, {_load()})"
+        )
         sample = random.Random(7).sample(ids, min(SAMPLE, n))
         signals = 0
         results: dict[str, list[float]] = {
@@ -268,7 +278,7 @@ async def bench(n: int, rounds: int, rps: int, tmp: Path) -> int:
                     f"replanned {progress['replanned']})  bare fan-out {bare_s:6.1f} s "
                     f"({n / bare_s:6.1f} cases/s)  ratio x{bare_s / rollout_s:.2f}  "
                     f"p95 re-plan {p95 * 1000:6.0f} ms  events/case max {max(added)} "
-                    f"median {statistics.median(added)}"
+                    f"median {statistics.median(added)}  {_load()}"
                 )
                 results["preview"].append(preview_s)
                 results["rollout"].append(rollout_s)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
+from temporalio.client import Client
 
 from tests.helpers import free_port
 from workers.config import CaseflowConfig, load_config
 from workers.devserver import (
+    DevServer,
     StackError,
     check_ports,
     dev_server_args,
@@ -35,6 +39,21 @@ def test_dev_server_gets_db_ports_search_attributes_and_time_skipping(tmp_path: 
     assert "--search-attribute CaseMunicipality=Keyword" in joined
     assert "frontend.WorkflowTimeSkippingEnabled=true" in args
     assert 'history.timerProcessorMaxTimeShift="10ms"' in args
+
+
+async def test_the_server_database_is_written_through_a_wal(tmp_path: Path) -> None:
+    # The server's default rollback journal synced and deleted a journal file per write;
+    # the pragma is read back from the file the real server made.
+    config = CaseflowConfig(data_dir=tmp_path, grpc_port=free_port(), ui_port=free_port())
+    server = DevServer(dev_server_args(config, resolve_temporal_bin(config)), tmp_path / "log")
+    server.start()
+    try:
+        address = f"127.0.0.1:{config.grpc_port}"
+        await server.wait_ready(lambda: Client.connect(address), within=60)
+        with closing(sqlite3.connect(tmp_path / "temporal.db")) as db:
+            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        server.stop()
 
 
 def test_a_busy_port_is_reported_with_its_flag() -> None:
