@@ -157,17 +157,7 @@ def recurring(
     if anchor is not None:
         # Only the current instance's due date is asked for: the settled ones are on record.
         due = max(calendar(number) if calendar is not None else next_due(anchor), opens)
-    return make_obligation(
-        obligation_id=f"{prefix}.{number}",
-        kind=kind,
-        title=f"{title} {number}",
-        opens_on=opens,
-        due_on=due,
-        basis=basis,
-        reason=reason,
-        action=booking(meeting, opens, due, capacity) if meeting else None,
-        met_by=(f"meeting:{meeting}",) if meeting else (),
-    )
+    return _instance(prefix, number, kind, title, opens, due, basis, reason, meeting, capacity)
 
 
 def _recurring_until_a_miss(
@@ -190,6 +180,22 @@ def _recurring_until_a_miss(
     while (done := met_on(state, f"{prefix}.{number}")) is not None:
         number, opens = number + 1, done
     due = first_due if number == 1 else next_due(opens)  # only the last instance counts
+    return _instance(prefix, number, kind, title, opens, due, basis, reason, meeting, capacity)
+
+
+def _instance(  # noqa: PLR0917 - one instance of a repeating duty, in the callers' order
+    prefix: str,
+    number: int,
+    kind: ObligationKind,
+    title: str,
+    opens: date,
+    due: date,
+    basis: list[Resolution],
+    reason: str,
+    meeting: str | None,
+    capacity: int | None,
+) -> Obligation:
+    """Instance `number` of a repeating duty, booked as a meeting where it is one."""
     return make_obligation(
         obligation_id=f"{prefix}.{number}",
         kind=kind,
