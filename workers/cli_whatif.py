@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,12 +25,19 @@ from domain.whatif.cohort import CohortError
 from domain.whatif.counts import parse_counts, price_counts
 from domain.whatif.regimes import RegimeError, reform_keys
 from domain.whatif.report import build_report
+from workers.drawing.png import svg_to_png
 from workers.whatif_pool import load_cohort, run_cohort
 from workers.whatif_render import charts, to_csv, to_html
 
 __all__ = ["whatif"]
 
 BAD_INPUT = 2
+
+
+class ChartFormat(StrEnum):
+    svg = "svg"
+    png = "png"
+    both = "both"
 
 
 def _fail(err: Console, message: str) -> typer.Exit:
@@ -64,8 +72,19 @@ def whatif(  # noqa: PLR0917 - one CLI command, its options
         Path | None, typer.Option("--html", help="Write one self-contained HTML page.")
     ] = None,
     charts_dir: Annotated[
-        Path | None, typer.Option("--charts", help="Write the charts as SVG files here.")
+        Path | None,
+        typer.Option(
+            "--charts", help="Write each chart here as NAME.svg and NAME.png (see --chart-format)."
+        ),
     ] = None,
+    chart_format: Annotated[
+        ChartFormat,
+        typer.Option(
+            "--chart-format",
+            help="Files --charts writes: svg, png (twice the SVG's size, white background) "
+            "or both.",
+        ),
+    ] = ChartFormat.both,
     counts: Annotated[
         bool, typer.Option("--counts", help="COHORT is a counts file: price it, no simulation.")
     ] = False,
@@ -109,16 +128,28 @@ def whatif(  # noqa: PLR0917 - one CLI command, its options
         html.write_text(to_html(report), encoding="utf-8")
         err.print(f"wrote {html}")
     if charts_dir is not None:
-        charts_dir.mkdir(parents=True, exist_ok=True)
-        for name, svg in charts(report).items():
-            (charts_dir / f"{name}.svg").write_text(svg, encoding="utf-8")
-        err.print(f"wrote charts to {charts_dir}")
+        _write_charts(report, charts_dir, chart_format, err)
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     elif as_csv:
         typer.echo(to_csv(report), nl=False)
     else:
         _print(report)
+
+
+def _write_charts(
+    report: dict[str, Any], folder: Path, chart_format: ChartFormat, err: Console
+) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, svg in charts(report).items():
+            if chart_format is not ChartFormat.png:
+                (folder / f"{name}.svg").write_text(svg, encoding="utf-8")
+            if chart_format is not ChartFormat.svg:
+                (folder / f"{name}.png").write_bytes(svg_to_png(svg))
+    except OSError as error:
+        raise _fail(err, f"--charts: cannot write ({type(error).__name__})") from None
+    err.print(f"wrote charts to {folder}")
 
 
 def _priced_counts(path: Path, as_json: bool, err: Console) -> None:

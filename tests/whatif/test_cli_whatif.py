@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
+from PIL import Image
 from typer.testing import CliRunner
 
 from workers.cli_app import app
+from workers.drawing.png import SCALE
+from workers.drawing.timeline import PALETTE
 
 COHORT = """
 name: Small CLI cohort
@@ -30,6 +34,22 @@ def write_cohort(tmp_path: Path) -> Path:
     return path
 
 
+def assert_png_renders_svg(png: Path, svg: str) -> None:
+    """A real PNG of the SVG's size times SCALE, with the bars drawn in their colours."""
+    width = int(re.search(r'width="(\d+)"', svg).group(1))  # type: ignore[union-attr]
+    height = int(re.search(r'height="(\d+)"', svg).group(1))  # type: ignore[union-attr]
+    with Image.open(png) as image:
+        assert image.format == "PNG"
+        assert image.size == (width * SCALE, height * SCALE)
+        pixels = image.convert("RGB")
+        colours = {colour for _, colour in pixels.getcolors(maxcolors=1 << 20) or []}
+    assert (255, 255, 255) in colours  # the background
+    first_bar = tuple(int(PALETTE[0][i : i + 2], 16) for i in (1, 3, 5))
+    second_bar = tuple(int(PALETTE[1][i : i + 2], 16) for i in (1, 3, 5))
+    assert first_bar in colours or second_bar in colours, "no bar drawn"
+    assert len(colours) > 20  # text is anti-aliased: a blank or flat image has a handful
+
+
 def test_json_csv_html_and_charts(tmp_path: Path) -> None:
     cohort = write_cohort(tmp_path)
     runner = CliRunner()
@@ -45,11 +65,18 @@ def test_json_csv_html_and_charts(tmp_path: Path) -> None:
     page = html.read_text()
     assert page.count("<svg") == 3
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert sorted(p.name for p in charts.iterdir()) == [
-        "cost_by_municipality.svg",
-        "obligations.svg",
-        "phase_days.svg",
-    ]
+    names = ["cost_by_municipality", "obligations", "phase_days"]
+    assert sorted(p.name for p in charts.iterdir()) == sorted(
+        f"{n}.{ext}" for n in names for ext in ("png", "svg")
+    )
+    for name in names:
+        assert_png_renders_svg(charts / f"{name}.png", (charts / f"{name}.svg").read_text())
+    only_png = tmp_path / "only_png"
+    answer = runner.invoke(
+        app, [*args, "--processes", "1", "--charts", str(only_png), "--chart-format", "png"]
+    )
+    assert answer.exit_code == 0, answer.output
+    assert sorted(p.name for p in only_png.iterdir()) == [f"{n}.png" for n in names]
     as_csv = runner.invoke(app, [*args, "--processes", "2", "--csv"])
     assert as_csv.exit_code == 0, as_csv.output
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
