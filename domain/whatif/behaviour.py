@@ -60,7 +60,7 @@ def _check_leaf(where: str, current: Any, value: Any) -> None:
             or not all(isinstance(v, int) and v >= 0 for v in value)
             or value[0] > value[1]
         ):
-            raise ValueError(f"{where}: expected [low, high] whole days, low <= high")
+            raise ValueError(f"{where}: expected [low, high] whole numbers, low <= high")
     elif isinstance(current, float) and (not isinstance(value, int | float) or not 0 <= value <= 1):
         raise ValueError(f"{where}: expected a share between 0 and 1")
     elif isinstance(current, int) and (not isinstance(value, int) or value < 0):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 from random import Random
 from typing import Any
@@ -200,11 +201,17 @@ def _line_of(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | N
     return lines.get(())
 
 
+_BEHAVIOUR_PATH = re.compile(r"\b(behaviour(?:\.[\w.-]+?)+):")
+
+
 def _explain(error: ValidationError, source: str, lines: dict[tuple[Any, ...], int]) -> str:
     parts = []
     for item in error.errors(include_input=False):
         loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and "[" in p))
         line = _line_of(loc, lines)
+        nested = _BEHAVIOUR_PATH.search(item["msg"]) if loc == ("behaviour",) else None
+        if nested is not None:  # the setting's own line, not the line of `behaviour:`
+            line = _line_of(tuple(nested.group(1).split(".")), lines) or line
         where = f"{source}:{line}" if line else source
         field = ".".join(str(p) for p in loc) or "cohort"
         parts.append(f"{where}: {field}: {item['msg']}")
