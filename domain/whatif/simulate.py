@@ -15,9 +15,17 @@ from random import Random
 from typing import Any
 
 from domain.case import engine
-from domain.case.dates import day_after
+from domain.case.dates import add_months, add_years, day_after
 from domain.case.engine import CaseStart, EventRefused
-from domain.case.events import CaseEvent, CertificateReceived, DecisionMade, MeetingHeld, Screened
+from domain.case.events import (
+    AssessmentRecorded,
+    CaseEvent,
+    CertificateReceived,
+    ConsentGiven,
+    DecisionMade,
+    MeetingHeld,
+    Screened,
+)
 from domain.case.model import CaseState, ObligationKind, ObligationRecord, PhaseName
 from domain.case.obligations import PENDING
 from domain.case.scenario import Scenario, rules_for, run_scenario, simulated_receipt, sliced
@@ -30,6 +38,11 @@ __all__ = ["CaseRun", "run_case"]
 
 SYGEDAGPENGE = PhaseName.SYGEDAGPENGE
 JAF = PhaseName.JOBAFKLARINGSFORLOEB
+RF = PhaseName.RESSOURCEFORLOEB
+# The phases a case may pass through in this order; a case opened in one draws the facts
+# assessed in it and in those after it.
+_ASSESSED_IN = (SYGEDAGPENGE, JAF, RF)
+RT_MEETING = "rt_meeting"
 
 
 @dataclass
@@ -93,6 +106,8 @@ _EVENT_TYPES: dict[str, type[CaseEvent]] = {
     "certificate_received": CertificateReceived,
     "meeting_held": MeetingHeld,
     "decision_made": DecisionMade,
+    "assessment_recorded": AssessmentRecorded,
+    "consent_given": ConsentGiven,
 }
 
 
@@ -107,8 +122,30 @@ class _Planned:
     def on(self, day: date) -> CaseEvent:
         kind = self.data["type"]
         fields = {k: v for k, v in self.data.items() if k != "type"}
+        years = fields.pop("end_after_years", None)
+        if years is not None:  # a grant's end date counts from the day it is made
+            fields["end_on"] = add_years(day, int(years))
         event: CaseEvent = _EVENT_TYPES[kind](event_id=self.event_id, effective_date=day, **fields)
         return event
+
+
+@dataclass(slots=True)
+class _Slot:
+    """A planned answer: its day, its order on that day, the event and its fallbacks.
+
+    `scope` is the phase course it belongs to (phase, start): dropped once the case has
+    left it. `waits_for` are duties whose answer must come first (a decision waits for the
+    team's indstilling and the LÆ265 it needs): the slot moves to the day they are planned.
+    """
+
+    on: date
+    order: tuple[int, str]
+    options: tuple[_Planned, ...]
+    scope: tuple[PhaseName, date] | None = None
+    waits_for: tuple[str, ...] = ()
+    quiet: bool = False
+    """A refusal is not counted: a fact the caseworker records only where the law gives it
+    effect (a trial's condition), which the law itself tells by refusing it elsewhere."""
 
 
 class _Generated:
@@ -121,7 +158,8 @@ class _Generated:
         self.seed = seed
         self.horizon = horizon_of(case.opened_on, years)
         self.answered: set[str] = set()
-        self.planned: list[tuple[date, tuple[int, str], _Planned, tuple[_Planned, ...]]] = []
+        self.planned: list[_Slot] = []
+        self.course: tuple[PhaseName, date] | None = None
         self.seq = 0
         self.events_refused: list[str] = []
 
@@ -132,24 +170,35 @@ class _Generated:
         self.seq += 1
         return _Planned(f"w{self.seq:04d}", data)
 
-    def _plan(self, on: date, tag: str, event: _Planned, *fallbacks: _Planned) -> None:
+    def _plan(
+        self,
+        on: date,
+        tag: str,
+        event: _Planned,
+        *fallbacks: _Planned,
+        scope: tuple[PhaseName, date] | None = None,
+        waits_for: tuple[str, ...] = (),
+        quiet: bool = False,
+    ) -> None:
         """Events on one day happen in an order of their own (decisions last, then by the
         duty they answer), not in the order they were planned: the order must not depend
         on which other duties a regime created."""
         rank = 1 if event.data["type"] == "decision_made" else 0
-        self.planned.append((on, (rank, tag), event, fallbacks))
+        self.planned.append(_Slot(on, (rank, tag), (event, *fallbacks), scope, waits_for, quiet))
+
+    def _phase(self, phase: PhaseName) -> dict[str, Any]:
+        table: dict[str, Any] = self.b["phases"].get(phase.value, {})
+        return table
 
     def run(self) -> CaseRun:
         c = self.case
         entry: dict[str, Any] = {}
         if c.phase is SYGEDAGPENGE:
             entry = {"first_absence_day": c.opened_on}
-        facts: dict[str, Any] = {}
-        if c.phase in (SYGEDAGPENGE, JAF):
-            rng = self._rng("assessed")
-            assessed = self.b["phases"]["jobafklaringsforloeb"].get("assessed", {})
-            for fact, share in sorted(assessed.items()):
-                facts[fact] = rng.random() < float(share)
+        if c.phase is RF:
+            years = int(pick(self._rng("rf.opened"), self._phase(RF)["opened_years"]))
+            entry = {"end_on": add_years(c.opened_on, years)}
+        facts = self._assessed()
         if c.phase is JAF:
             facts["jaf.first_course"] = True
         start = CaseStart(
@@ -181,6 +230,45 @@ class _Generated:
         self._loop(state, rules)
         return CaseRun(state, rules, self.horizon, events_refused=self.events_refused)
 
+    def _assessed(self) -> dict[str, Any]:
+        """Facts assessed at opening, in the opening phase and those after it: each drawn
+        once, from its own stream, whichever phase's table names it."""
+        opened = self.case.phase
+        phases = _ASSESSED_IN[_ASSESSED_IN.index(opened) :] if opened in _ASSESSED_IN else ()
+        shares: dict[str, float] = {}
+        for phase in phases:
+            for fact, share in self._phase(phase).get("assessed", {}).items():
+                shares.setdefault(str(fact), float(share))
+        return {
+            fact: self._rng(f"assessed:{fact}").random() < share
+            for fact, share in sorted(shares.items())
+        }
+
+    def _entered(self, state: CaseState) -> None:
+        """A new course (JAF, RF): plan how it may end early, scoped to the course."""
+        scope = (state.phase, state.phase_started_on)
+        start = state.phase_started_on
+        if state.phase is JAF:
+            by, unit, decision = "recovered_by_week", 7, "recovered"
+        elif state.phase is RF:
+            by, unit, decision = "ended_by_month", 0, "rf_ended"
+        else:
+            return
+        table = self._phase(state.phase).get(by, {})
+        rng = self._rng(f"early:{state.phase.value}:{start.isoformat()}")
+        u, previous = rng.random(), 0
+        for step, share in sorted((int(k), float(v)) for k, v in table.items()):
+            if u < share:
+                if unit:
+                    on = start + timedelta(days=rng.randint(previous * unit + 1, step * unit))
+                else:
+                    low = add_months(start, previous)
+                    on = low + timedelta(days=rng.randint(1, (add_months(start, step) - low).days))
+                event = self._event(type="decision_made", decision=decision)
+                self._plan(on, f"~early:{state.phase.value}", event, scope=scope)
+                break
+            previous = step
+
     def _script_sickness(self, state: CaseState) -> None:
         p = self.b["phases"]["sygedagpenge"]
         rng = self._rng("sickness")
@@ -209,13 +297,17 @@ class _Generated:
 
     def _loop(self, state: CaseState, rules: Rulebook) -> None:
         while not state.closed:
+            course = (state.phase, state.phase_started_on)
+            if course != self.course:
+                self.course = course
+                self._entered(state)
             self._answer_new_duties(state)
             wake = engine.next_wakeup(state, rules)
-            nxt = min(self.planned, default=None, key=lambda p: (p[0], p[1]))
-            if nxt is not None and nxt[0] <= self.horizon and (wake is None or nxt[0] <= wake):
+            nxt = min(self.planned, default=None, key=lambda p: (p.on, p.order))
+            if nxt is not None and nxt.on <= self.horizon and (wake is None or nxt.on <= wake):
                 self.planned.remove(nxt)
-                on = max(nxt[0], state.today)
-                self._apply(state, rules, on, (nxt[2], *nxt[3]))
+                if self._still_wanted(state, nxt):
+                    self._apply(state, rules, max(nxt.on, state.today), nxt)
             elif wake is not None and wake <= self.horizon:
                 engine.advance(state, rules, wake)
                 _perform(state)
@@ -224,13 +316,28 @@ class _Generated:
         engine.advance(state, rules, self.horizon)
         _perform(state)
 
-    def _apply(
-        self, state: CaseState, rules: Rulebook, on: date, options: tuple[_Planned, ...]
-    ) -> None:
+    def _still_wanted(self, state: CaseState, slot: _Slot) -> bool:
+        """False for an answer the case no longer needs (its course is over, its duty was
+        withdrawn or exempted meanwhile); a slot whose duties it waits for are planned
+        later is moved to that day and kept."""
+        if slot.scope is not None and slot.scope != (state.phase, state.phase_started_on):
+            return False
+        record = state.obligations.get(slot.order[1])
+        if record is not None and record.status not in PENDING:
+            return False
+        waits = set(slot.waits_for)
+        later = [s.on for s in self.planned if s.order[1] in waits and s.on > slot.on]
+        if later:
+            slot.on = max(later)
+            self.planned.append(slot)
+            return False
+        return True
+
+    def _apply(self, state: CaseState, rules: Rulebook, on: date, slot: _Slot) -> None:
         engine.advance(state, rules, on)
         _perform(state)
         last: EventRefused | None = None
-        for planned in options:
+        for planned in slot.options:
             try:
                 engine.handle_event(state, planned.on(on), rules, on)
             except EventRefused as refused:
@@ -238,7 +345,7 @@ class _Generated:
                 continue
             _perform(state)
             return
-        if last is not None:
+        if last is not None and not slot.quiet:
             self.events_refused.append(last.field)
 
     def _answer_new_duties(self, state: CaseState) -> None:
@@ -253,42 +360,72 @@ class _Generated:
     def _answer(self, state: CaseState, record: ObligationRecord) -> None:
         rng = self._rng(record.id)
         today = state.today
-        phase = state.phase
+        own = self._phase(state.phase)
         for key in record.met_by:
             what, _, name = key.partition(":")
             if what == "certificate":
-                cert = self.b["certificates"]
+                cert: dict[str, Any] = own.get("certificates") or self.b["certificates"]
                 if rng.random() < float(cert["arrive_share"]):
-                    on = max(record.created_on, today) + timedelta(
-                        days=_days(rng, cert["delay_days"])
-                    )
+                    # A table without `late_share` draws nothing for it (the top level's).
+                    late = "late_share" in cert and rng.random() < float(cert["late_share"])
+                    delay = _days(rng, cert["late_days" if late else "delay_days"])
+                    on = max(record.created_on, today) + timedelta(days=delay)
                     event = self._event(type="certificate_received", certificate=name)
                     self._plan(on, record.id, event)
                 return
             if what == "meeting":
-                meet = self.b["meetings"]
+                which = "team" if name == RT_MEETING else "conversations"
+                meet: dict[str, Any] = own.get(which) or self.b["meetings"]
                 if rng.random() < float(meet["held_share"]):
-                    on = max(
-                        record.due_on - timedelta(days=_days(rng, meet["lead_days"])),
-                        record.created_on,
-                        today,
-                    )
+                    on = self._meeting_day(rng, meet, record, today)
                     extra: dict[str, Any] = {}
-                    if name == "rt_meeting":
-                        table = self.b["phases"].get(phase.value, {}).get("rt_recommendation")
+                    waits: tuple[str, ...] = ()
+                    if name == RT_MEETING:
+                        table = own.get("rt_recommendation")
                         extra["recommendation"] = str(pick(rng, table)) if table else "other"
+                        # The team meets on the case once the GP's LÆ265 is in.
+                        waits = (f"{record.id.removesuffix('.rt')}.lae265",)
                     event = self._event(type="meeting_held", meeting=name, **extra)
-                    self._plan(on, record.id, event)
+                    self._plan(on, record.id, event, waits_for=waits)
                 return
+        if record.kind is ObligationKind.PLAN_UPDATE and "plan" in own:
+            plan = own["plan"]
+            if rng.random() < float(plan["updated_share"]):
+                on = self._meeting_day(rng, plan, record, today)
+                event = self._event(type="decision_made", decision="indsatsplan_updated")
+                self._plan(on, record.id, event)
+            return
         if record.kind in (ObligationKind.DECISION, ObligationKind.REASSESSMENT):
             self._decide(state, record, rng)
 
+    @staticmethod
+    def _meeting_day(
+        rng: Random, meet: dict[str, Any], record: ObligationRecord, today: date
+    ) -> date:
+        """Some days before the due date, or (a `late_share` of them) some days after, or
+        (a `spread_share`) on any day of the duty's window: conversations counted per
+        window ("6 in 12 months") all fall due at its end, but are held through it."""
+        if "late_share" in meet and rng.random() < float(meet["late_share"]):
+            return max(record.due_on + timedelta(days=_days(rng, meet["late_days"])), today)
+        if "spread_share" in meet and rng.random() < float(meet["spread_share"]):
+            first = max(record.created_on, today)
+            return first + timedelta(days=rng.randint(0, max((record.due_on - first).days, 0)))
+        return max(
+            record.due_on - timedelta(days=_days(rng, meet["lead_days"])),
+            record.created_on,
+            today,
+        )
+
     def _decide(self, state: CaseState, record: ObligationRecord, rng: Random) -> None:
         phases = self.b["phases"]
+        if state.phase is JAF and record.id.endswith("grant_end"):
+            self._decide_jaf(state, record, rng)
+            return
+        if state.phase is RF and record.id.startswith("rf.end."):
+            self._decide_rf(state, record, rng)
+            return
         if state.phase is SYGEDAGPENGE and record.id == "sdp.reassessment":
             table = phases["sygedagpenge"]["at_reassessment"]
-        elif state.phase is JAF and record.id.endswith("grant_end"):
-            table = phases["jobafklaringsforloeb"]["at_grant_end"]
         elif record.kind is ObligationKind.DECISION:
             table = phases["other"]["at_decision"]
         else:
@@ -305,6 +442,89 @@ class _Generated:
             self._event(type="decision_made", decision=decision),
             self._event(type="decision_made", decision=fallback),
         )
+
+    def _decision_day(self, state: CaseState, record: ObligationRecord, rng: Random) -> date:
+        lead = _days(rng, self.b["meetings"]["lead_days"])
+        return max(record.due_on - timedelta(days=lead), record.created_on, state.today)
+
+    def _decide_jaf(self, state: CaseState, record: ObligationRecord, rng: Random) -> None:
+        """The step at a JAF grant's end, after the team's indstilling where there is one.
+        A grant the law refuses (no indstilling: the team was not held) falls back to a
+        further course, which always goes to the team, else the case closes."""
+        own = self._phase(JAF)
+        no_need = state.facts.get("jaf.no_cross_disciplinary_need") is True
+        table = own["at_grant_end_without_team_need" if no_need else "at_grant_end"]
+        on = self._decision_day(state, record, rng)
+        decision = str(pick(rng, table))
+        data: dict[str, Any] = {"type": "decision_made", "decision": decision}
+        if decision == "rf_granted":
+            data["end_after_years"] = int(pick(rng, own["rf_years"]))
+        options = [self._event(**data)]
+        options += [
+            self._event(type="decision_made", decision=d)
+            for d in ("jaf_extended", "recovered")
+            if d != decision
+        ]
+        prefix = record.id.removesuffix(".grant_end")
+        scope = (state.phase, state.phase_started_on)
+        waits = (f"{prefix}.rt", f"{prefix}.lae265")
+        self._plan(on, record.id, *options, scope=scope, waits_for=waits)
+
+    def _decide_rf(self, state: CaseState, record: ObligationRecord, rng: Random) -> None:
+        """Before an RF ends: the caseworker's assessment, the citizen's wish, the step.
+
+        An extension goes without the team where the efforts were interrupted and the
+        citizen wants it so (the law decides whether that is allowed: FK-3.h), else
+        through the team; a step the law refuses falls back to ending the course."""
+        own = self._phase(RF)
+        ext = own["extension"]
+        scope = (state.phase, state.phase_started_on)
+        decision = str(pick(rng, own["at_course_end"]))
+        interrupted = decision == "rf_extended" and rng.random() < float(ext["interrupted_share"])
+        wants = interrupted and rng.random() < float(ext["without_team_share"])
+        assess_on = max(record.created_on, state.today)
+        facts = {
+            "rf.efforts_interrupted": interrupted,
+            "rf.basis_for_fleksjob_or_foep": decision in ("fleksjob_granted", "foep_granted"),
+        }
+        for fact, value in facts.items():
+            event = self._event(type="assessment_recorded", fact=fact, value=value)
+            self._plan(assess_on, f"{record.id}~{fact}", event, scope=scope, quiet=True)
+        if wants:
+            event = self._event(type="consent_given", consent="consent.rf_extension_without_rt")
+            self._plan(assess_on, f"{record.id}~consent", event, scope=scope, quiet=True)
+        end_on = state.phase_data["end_on"]
+        assert isinstance(end_on, date)
+        shortest = int(ext["with_team_months"][0])
+        through_team = [
+            self._event(
+                type="decision_made",
+                decision="rf_extended",
+                route="rt",
+                end_on=add_months(end_on, m),
+            )
+            # The shortest extension too, should the drawn one reach past the longest RF.
+            for m in dict.fromkeys((_days(rng, ext["with_team_months"]), shortest))
+        ]
+        options: list[_Planned] = []
+        if decision == "rf_extended":
+            if wants:
+                months = _days(rng, ext["admin_months"])
+                options.append(
+                    self._event(
+                        type="decision_made",
+                        decision="rf_extended",
+                        route="administrative",
+                        months=months,
+                    )
+                )
+            options += through_team
+        elif decision != "rf_ended":
+            options += [self._event(type="decision_made", decision=decision), *through_team]
+        options.append(self._event(type="decision_made", decision="rf_ended"))
+        on = self._decision_day(state, record, rng)
+        waits = (f"{record.id}.rt", f"{record.id}.lae265")
+        self._plan(on, record.id, *options, scope=scope, waits_for=waits)
 
 
 def _rules(rulebook: Rulebook, municipality: str) -> Rulebook:

@@ -240,10 +240,24 @@ generate:
   - {count: 30, phase: jobafklaringsforloeb, municipalities: {jammerbugt: 1},
      opened: {from: 2018-01-01, to: 2019-12-31}}
 """
-    specs = ["standard", "trials", "known-on:2017-01-01", "known-on:2017-07-01"]
+    # FK-3.m (LÆ265 optional in JAF where health information is sufficient) was decided
+    # 21-12-2017, in round 3: as known on 2017-07-01 every LÆ265 is still required.
+    specs = [
+        "standard",
+        "trials",
+        "known-on:2017-01-01",
+        "known-on:2017-07-01",
+        "known-on:2018-01-01",
+    ]
     tallies = _run(text, specs)
     assert tallies["known-on:2017-01-01"].duties == tallies["standard"].duties
-    assert tallies["known-on:2017-07-01"].duties == tallies["trials"].duties
+    assert tallies["known-on:2018-01-01"].duties == tallies["trials"].duties
     assert tallies["standard"].duties != tallies["trials"].duties
+    mid, trials = tallies["known-on:2017-07-01"].duties, tallies["trials"].duties
+    assert {k for k in mid | trials if mid[k] != trials[k]} == {
+        ("certificate:LAE265", "required"),
+        ("certificate:LAE265", "exempted"),
+    }
+    assert mid[("team_presentation", "exempted")] == trials[("team_presentation", "exempted")] > 0
     with pytest.raises(RegimeError, match="no law is known"):
         resolve_regime("known-on:1990-01-01")
