@@ -235,7 +235,8 @@ def test_a_decision_waits_for_the_teams_late_indstilling() -> None:
     assert run.state is not None
     decided = run.state.obligations["rf.end.1"].met_on
     assert decided == run.state.obligations["rf.end.1.rt"].met_on == date(2020, 1, 17)
-    # The second end's team (due 2021-01-07) would meet after the horizon, that same day.
+    # The second end's team is due 2021-01-07, the horizon, and meets after it: one
+    # extension so far.
     assert run.state.phase_data["extensions"] == 1
     assert run.state.phase_data["end_on"] == date(2021, 1, 7)
     assert not run.events_refused
