@@ -27,8 +27,8 @@ from domain.case.scenario import (
     run_scenario_every_day,
 )
 from domain.rulebook import Rulebook
-from tests.domain.conftest import assert_reused_obligations_are_current
 from tests.bench.bench_engine import year_scenario
+from tests.domain.conftest import assert_reused_obligations_are_current
 
 SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
 SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml"))
@@ -173,7 +173,8 @@ def test_a_count_window_phase_is_asked_again_only_when_its_window_or_rules_move(
     phase = phase_for(state.phase)
     window_ends = phase.holds_until(state, RuleView(rules, state, state.today))  # type: ignore[attr-defined]
     calls = _counting_obligations(monkeypatch, phase)
-    asked, reused = [], []
+    asked: list[date] = []
+    reused: list[date] = []
     while (wake := engine.next_wakeup(state, rules)) is not None and wake < window_ends:
         calls.clear()
         window = state.memo.rules_window

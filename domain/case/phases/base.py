@@ -248,9 +248,7 @@ def conversations_per_period(
                 capacity=None,
             )
         ]
-    count, months, basis, agreed = view.derived(
-        ("conversations.window", area), lambda: _window_rules(view, area)
-    )
+    count, months, basis, agreed = _window_rules_of(view, area)
     window = _window_number(start, months, view.on)
     # The window just closed too (its unmet instances are missed, not withdrawn, on the
     # day after it), and the next one (the day it opens is a wake-up).
@@ -276,8 +274,14 @@ def conversations_per_period(
 def conversation_window_ends(view: RuleView, *, area: str, start: date) -> date:
     """The day the count window in force on `view.on` ends: until then the instances
     `conversations_per_period` lists are the same on every day (see `Phase.holds_until`)."""
-    _, months, _, _ = view.derived(("conversations.window", area), lambda: _window_rules(view, area))
+    months = _window_rules_of(view, area)[1]
     return add_months(start, _window_number(start, months, view.on) * months)
+
+
+def _window_rules_of(
+    view: RuleView, area: str
+) -> tuple[int, int, list[Resolution], Resolution | None]:
+    return view.derived(("conversations.window", area), lambda: _window_rules(view, area))
 
 
 def _window_number(start: date, months: int, on: date) -> int:
