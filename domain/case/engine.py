@@ -438,8 +438,7 @@ def _step(
     # add instances by the law's schedule, not by a law change: they carry no cause.
     while state.memo.missed_in_step and not memo.schedules_stop_at_a_miss:
         state.memo.missed_in_step = False
-        obligations = phase_for(state.phase).obligations(state, view)
-        memo.obligations = (state.phase, view.window, obligations)
+        obligations = _fresh_obligations(state, view, memo)
         due_change = _reconcile(state, obligations, today, None, rulebook.content_hash)
     memo.missed_in_step = False
     state.today = today
@@ -584,26 +583,36 @@ def _next_wakeup(state: CaseState, view: RuleView, due_change: date | None) -> d
 
 def _phase_obligations(state: CaseState, view: RuleView, memo: EngineMemo) -> list[Obligation]:
     """The phase's obligations, reused from the last full step when no event came since,
-    the rule window is the same one (or continues it with the same answers) and the phase
-    does not change between events.
+    the rule window is the same one (or continues it with the same answers) and the day is
+    before the one on which the phase's answer can change with time (never, for a phase
+    that does not change between events; see `Phase.changes_between_events`).
 
     Between events only time passes, so such a phase gives the same answer; the step still
     reconciles it against the new day (an obligation opens, a deadline is missed). This is
     what a wake-up costs: the step contract's check (`run_scenario_every_day`) forgets it.
     """
-    phase = phase_for(state.phase)
     last = memo.obligations
-    window = view.window
-    if last is not None and last[0] is state.phase and not phase.changes_between_events:
+    if last is not None and last[0] is state.phase and (last[3] is None or view.on < last[3]):
+        window = view.window
         if last[1] is window:
             return last[2]
         if window.continues is last[1]:
             # A boundary or decision day passed that answers every rule the same: the
             # phase's answer is the same too (the step still reconciles it with its cause).
-            memo.obligations = (state.phase, window, last[2])
+            memo.obligations = (state.phase, window, last[2], last[3])
             return last[2]
+    return _fresh_obligations(state, view, memo)
+
+
+def _fresh_obligations(state: CaseState, view: RuleView, memo: EngineMemo) -> list[Obligation]:
+    """The phase's obligations computed now, remembered with the day they hold until."""
+    phase = phase_for(state.phase)
     obligations = phase.obligations(state, view)
-    memo.obligations = (state.phase, view.window, obligations)
+    holds: date | None = None
+    if phase.changes_between_events:
+        horizon = getattr(phase, "holds_until", None)
+        holds = view.on if horizon is None else horizon(state, view)
+    memo.obligations = (state.phase, view.window, obligations, holds)
     return obligations
 
 

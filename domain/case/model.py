@@ -257,9 +257,10 @@ class EngineMemo:
     """The rules `next_wakeup` was computed with."""
     rules_window: Any = None
     """Rule answers valid until the next rule boundary or fact change (see RuleView)."""
-    obligations: tuple[PhaseName, Any, list[Obligation]] | None = None
+    obligations: tuple[PhaseName, Any, list[Obligation], date | None] | None = None
     """The phase's obligations at the last full step, with the rule window they were
-    computed under; valid until the case changes (see `engine.advance`)."""
+    computed under and the day before which they hold with time alone (None: any day);
+    valid until the case changes (see `engine._phase_obligations`)."""
 
     regimes_noted_in: Any = None
     """The rule window whose regimes `CaseState.regimes` was last compared with."""

@@ -14,7 +14,7 @@ from domain.case.events import CaseEvent
 from domain.case.model import CaseState, FactValue, Obligation, PhaseName
 from domain.case.rules_view import RuleView
 
-__all__ = ["EndedByLaw", "EventRefused", "Phase", "Transition"]
+__all__ = ["AnswerHorizon", "EndedByLaw", "EventRefused", "Phase", "Transition"]
 
 
 class EventRefused(Exception):
@@ -54,7 +54,8 @@ class Phase(Protocol):
     date itself (`view.on`: a period counted from today, a fact that accrues with time) or
     a status the engine sets as days pass (exempted, missed). Otherwise its answer depends
     only on what events changed and on the rules in force, and the engine reuses it at a
-    wake-up."""
+    wake-up. A phase that reads the date only in steps says until when (`AnswerHorizon`),
+    and is reused until then."""
 
     def enter(self, state: CaseState, view: RuleView, transition: Transition) -> None:
         """Initialise `state.phase_data` on entry (the state is already in this phase)."""
@@ -70,6 +71,15 @@ class Phase(Protocol):
 
     def wakeups(self, state: CaseState, view: RuleView) -> list[date]:
         """Dates (besides obligation dates) when the phase must be looked at again."""
+
+
+class AnswerHorizon(Protocol):
+    """Optional part of a phase that `changes_between_events` only because its answer reads
+    the date in steps (a count window): the day its answer next changes with time alone."""
+
+    def holds_until(self, state: CaseState, view: RuleView) -> date | None:
+        """The first day after `view.on` on which `obligations` may answer differently
+        although no event came and no status changed (None: never)."""
 
 
 class EndedByLaw(Protocol):

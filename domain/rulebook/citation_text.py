@@ -80,6 +80,9 @@ def readable(citations: Iterable[str], *, provenance: bool = False) -> str:
     )
 
 
+_ACTS_KEPT = 4096
+"""Citation sets whose acts a reader keeps (a rulebook has a few hundred)."""
+
 # The trials a regime label names: "TRIAL:FK-2.c", also inside a combined label.
 _TRIAL_REGIME = re.compile(r"TRIAL:([A-Za-z0-9.\-]+)")
 
@@ -112,6 +115,9 @@ class CitationReader:
                     self._owners.setdefault(citation.text, set()).add(trial.id)
         self._law = law
         self._patterns: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+        # A case ending a phase names the acts of each duty it withdraws: the same few
+        # citation sets in every case, so each is read once per reader.
+        self._acts: dict[tuple[tuple[str, ...], str | None], tuple[str, ...]] = {}
 
     def trial_label(self, trial_id: str) -> str | None:
         """How people cite `trial_id`, or None for a trial this rulebook does not hold."""
@@ -153,7 +159,13 @@ class CitationReader:
         ]
 
     def acts(self, citations: Iterable[str], regime: str | None = None) -> list[str]:
-        return [cited.text for cited in self.cite(citations, regime)]
+        key = (tuple(citations), regime)
+        found = self._acts.get(key)
+        if found is None:
+            if len(self._acts) >= _ACTS_KEPT:
+                self._acts.clear()
+            found = self._acts[key] = tuple(cited.text for cited in self.cite(key[0], regime))
+        return list(found)
 
     def readable(
         self, citations: Iterable[str], regime: str | None = None, *, provenance: bool = False

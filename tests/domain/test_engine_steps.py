@@ -28,6 +28,7 @@ from domain.case.scenario import (
 )
 from domain.rulebook import Rulebook
 from tests.bench.bench_engine import year_scenario
+from tests.domain.conftest import assert_reused_obligations_are_current
 
 SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
 SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml"))
@@ -139,9 +140,11 @@ def test_a_phase_that_changes_between_events_is_asked_again_at_every_wakeup(
     scenario = _year(FIRST)
     rules = rules_for(scenario, rulebook)
     state = engine.open_case(scenario.case, rules)
-    engine.handle_event(state, scenario.events[0], rules, scenario.events[0].effective_date)
     phase = phase_for(state.phase)
     monkeypatch.setattr(phase, "changes_between_events", True)
+    monkeypatch.setattr(phase, "holds_until", None)  # no horizon: asked at every step
+    engine.handle_event(state, scenario.events[0], rules, scenario.events[0].effective_date)
+    assert phase_for(state.phase) is phase
     calls = _counting_obligations(monkeypatch, phase)
     # Wake-ups before the plan's deadline (a decision day among them) ask once each.
     plan_missed = day_after(state.obligations["rf.plan.1"].due_on)
@@ -156,6 +159,36 @@ def test_a_phase_that_changes_between_events_is_asked_again_at_every_wakeup(
     # Once for the step, once more for the next instance of the plan missed that day.
     assert state.obligations["rf.plan.1"].status is ObligationStatus.MISSED
     assert calls == [wake, wake]
+
+
+def test_a_count_window_phase_is_asked_again_only_when_its_window_or_rules_move(
+    rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ressourceforløb reads the date only through its conversation count window: between
+    # events its answer is reused until the window ends (or the rules answer otherwise).
+    scenario = _year(FIRST)
+    rules = rules_for(scenario, rulebook)
+    state = engine.open_case(scenario.case, rules)
+    engine.handle_event(state, scenario.events[0], rules, scenario.events[0].effective_date)
+    phase = phase_for(state.phase)
+    window_ends = phase.holds_until(state, RuleView(rules, state, state.today))  # type: ignore[attr-defined]
+    calls = _counting_obligations(monkeypatch, phase)
+    asked: list[date] = []
+    reused: list[date] = []
+    while (wake := engine.next_wakeup(state, rules)) is not None and wake < window_ends:
+        calls.clear()
+        window = state.memo.rules_window
+        engine.advance(state, rules, wake)
+        (asked if calls else reused).append(wake)
+        if not calls:
+            assert state.memo.rules_window is window or state.memo.rules_window.continues
+        assert_reused_obligations_are_current(state, rules)
+    assert reused, "no wake-up inside the count window reused the answer"
+    assert wake == window_ends or wake is None or wake > window_ends
+    if wake == window_ends:
+        calls.clear()
+        engine.advance(state, rules, wake)
+        assert calls and calls[0] == wake  # the next window: asked again
 
 
 def test_a_probe_never_shares_cached_rule_answers_with_the_case(rulebook: Rulebook) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "booking",
     "certificate_request",
     "check_decision",
+    "conversation_window_ends",
     "recurring",
     "refuse_screening",
     "status_of",
@@ -247,12 +248,8 @@ def conversations_per_period(
                 capacity=None,
             )
         ]
-    count, months, basis, agreed = view.derived(
-        ("conversations.window", area), lambda: _window_rules(view, area)
-    )
-    window = 1
-    while add_months(start, window * months) <= view.on:
-        window += 1  # earlier windows are settled: their records hold the outcome
+    count, months, basis, agreed = _window_rules_of(view, area)
+    window = _window_number(start, months, view.on)
     # The window just closed too (its unmet instances are missed, not withdrawn, on the
     # day after it), and the next one (the day it opens is a wake-up).
     regime, citations = basis_of(basis)
@@ -272,6 +269,27 @@ def conversations_per_period(
             None if agreed is None else agreed.reason,
         )
     ]
+
+
+def conversation_window_ends(view: RuleView, *, area: str, start: date) -> date:
+    """The day the count window in force on `view.on` ends: until then the instances
+    `conversations_per_period` lists are the same on every day (see `Phase.holds_until`)."""
+    months = _window_rules_of(view, area)[1]
+    return add_months(start, _window_number(start, months, view.on) * months)
+
+
+def _window_rules_of(
+    view: RuleView, area: str
+) -> tuple[int, int, list[Resolution], Resolution | None]:
+    return view.derived(("conversations.window", area), lambda: _window_rules(view, area))
+
+
+def _window_number(start: date, months: int, on: date) -> int:
+    """The count window (1, 2, ...) that `on` falls in."""
+    window = 1
+    while add_months(start, window * months) <= on:
+        window += 1  # earlier windows are settled: their records hold the outcome
+    return window
 
 
 @lru_cache(maxsize=8192)

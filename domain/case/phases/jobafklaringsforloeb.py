@@ -16,7 +16,11 @@ from domain.case.events import CaseEvent, DecisionMade, MeetingHeld
 from domain.case.model import CaseState, Obligation, ObligationKind, PhaseName
 from domain.case.obligations import meet_obligation
 from domain.case.phase import Transition
-from domain.case.phases.base import check_decision, conversations_per_period
+from domain.case.phases.base import (
+    check_decision,
+    conversation_window_ends,
+    conversations_per_period,
+)
 from domain.case.phases.preconditions import check_form, record_flags
 from domain.case.phases.rehabiliteringsteam import (
     RT_MEETING,
@@ -170,3 +174,9 @@ class JobafklaringPhase:
 
     def wakeups(self, state: CaseState, view: RuleView) -> list[date]:
         return []
+
+    def holds_until(self, state: CaseState, view: RuleView) -> date | None:
+        # Only the count window reads the date; the team and the grant's end read rules.
+        if state.memo.schedules_stop_at_a_miss:
+            return view.on
+        return conversation_window_ends(view, area="jaf", start=state.phase_started_on)

@@ -16,7 +16,13 @@ from domain.case.events import CaseEvent, DecisionMade, MeetingHeld
 from domain.case.model import CaseState, Obligation, ObligationKind, ObligationStatus, PhaseName
 from domain.case.obligations import meet_obligation
 from domain.case.phase import EventRefused, Transition
-from domain.case.phases.base import check_decision, conversations_per_period, recurring, status_of
+from domain.case.phases.base import (
+    check_decision,
+    conversation_window_ends,
+    conversations_per_period,
+    recurring,
+    status_of,
+)
 from domain.case.phases.occasions import consume, consumed_for
 from domain.case.phases.preconditions import check_form, check_preconditions, record_flags
 from domain.case.phases.rehabiliteringsteam import (
@@ -238,6 +244,12 @@ class RessourceforloebPhase:
 
     def wakeups(self, state: CaseState, view: RuleView) -> list[date]:
         return []
+
+    def holds_until(self, state: CaseState, view: RuleView) -> date | None:
+        # Only the count window reads the date; the plan and the end read records and rules.
+        if state.memo.schedules_stop_at_a_miss:
+            return view.on
+        return conversation_window_ends(view, area="rf", start=state.phase_started_on)
 
 
 def _plan_rules(
