@@ -101,6 +101,9 @@ class CaseWorkflowInput(BaseModel):
     on the version it was rolled out to, whatever files the next worker carries."""
     rollouts: list[str] = Field(default_factory=list)
     """Ids of the roll-outs this case has applied (the latest few): each once."""
+    lean_history: bool = False
+    """Set by a run that recorded the `lean-history` patch, for the run it continues as:
+    that run asks no patch at all (see `workflows.case_workflow.LEAN_HISTORY`)."""
 
 
 class CaseOpening(BaseModel):

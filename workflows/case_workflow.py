@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -111,6 +112,16 @@ WAKE_TIMER_KEPT = "wake-timer-kept"
 """Patch id, asked in a run's first activation: the timer that wakes the case is kept while
 its legal day stays the same. Runs recorded before it cancelled and restarted it after
 every event and every roll-out (two history events each); they replay that way."""
+LEAN_HISTORY = "lean-history"
+"""Patch id, asked first in a case's first run: its one marker stands for every patch id
+above (each marker cost two history events, the marker and Temporal's own upsert of
+`TemporalChangeVersion`, in every run: 22 of a case-year's events in its first run, 20 in
+each continued one). Continued runs carry it in their input and record no marker at all;
+they start on the search attributes and memo that continue-as-new handed them, so a new
+run upserts neither until something in them changes; and a step's actions are scheduled
+in one workflow task (one by one, each cost a workflow task of its own: three events).
+Runs recorded before it ask each patch, republish both at every run start and perform
+actions one by one; they replay that way."""
 _ROLLOUTS_KEPT = 32
 _RELOAD_RETRY = RetryPolicy(
     maximum_attempts=5, non_retryable_error_types=list(NON_RETRYABLE_ERROR_TYPES)
@@ -120,6 +131,54 @@ _ACTIVITY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=10),
     non_retryable_error_types=list(NON_RETRYABLE_ERROR_TYPES),
 )
+
+
+class _Patched(NamedTuple):
+    """Which of the case's patches hold in this run."""
+
+    regimes_follow_rule_window: bool
+    law_as_known_on_today: bool
+    schedules_never_go_silent: bool
+    preconditions_on_their_own_day: bool
+    phases_end_with_their_law: bool
+    facts_serve_one_occasion: bool
+    conversations_by_their_rules: bool
+    state_snapshot_memo: bool
+    reload_rules: bool
+    wake_timer_kept: bool
+
+    @classmethod
+    def asked(cls, lean: bool) -> _Patched:
+        """Each patch asked in turn; a lean run asks none of them (all hold)."""
+        if lean:
+            return cls(*(True for _ in cls._fields))
+        return cls(
+            *(
+                workflow.patched(patch_id)
+                for patch_id in (
+                    REGIMES_FOLLOW_RULE_WINDOW,
+                    LAW_AS_KNOWN_ON_TODAY,
+                    SCHEDULES_NEVER_GO_SILENT,
+                    PRECONDITIONS_ON_THEIR_OWN_DAY,
+                    PHASES_END_WITH_THEIR_LAW,
+                    FACTS_SERVE_ONE_OCCASION,
+                    CONVERSATIONS_BY_THEIR_RULES,
+                    STATE_SNAPSHOT_MEMO,
+                    RELOAD_RULES,
+                    WAKE_TIMER_KEPT,
+                )
+            )
+        )
+
+    def mark_old_behaviours(self, state: CaseState) -> None:
+        """The core keeps the behaviour of a run recorded before a patch, for its replay."""
+        state.memo.regimes_on_window_start_only = not self.regimes_follow_rule_window
+        state.memo.plans_on_all_law = not self.law_as_known_on_today
+        state.memo.schedules_stop_at_a_miss = not self.schedules_never_go_silent
+        state.memo.decisions_without_preconditions = not self.preconditions_on_their_own_day
+        state.memo.phases_outlive_their_law = not self.phases_end_with_their_law
+        state.memo.facts_outlive_their_occasion = not self.facts_serve_one_occasion
+        state.memo.conversation_rules_unread = not self.conversations_by_their_rules
 
 
 def _refusal(error: EventRefused) -> ApplicationError:
@@ -161,6 +220,7 @@ class CaseWorkflow:
         self._reloads = False
         self._memo_mark: tuple[object, ...] | None = None
         self._keeps_timer = False
+        self._lean = False
         self._timer: asyncio.Task[None] | None = None
         self._timer_wake: date | None = None
 
@@ -168,20 +228,16 @@ class CaseWorkflow:
 
     @workflow.run
     async def run(self, input: CaseWorkflowInput) -> CaseWorkflowResult:
-        clock = input.clock
-        self._clock = clock.pinned(_first_instant()) if clock.needs_pinning else clock
         # Asked in the run's first activation, before anything is awaited: a patch marker
-        # must meet its `patched` call at the same point on every replay.
-        regimes_follow_rule_window = workflow.patched(REGIMES_FOLLOW_RULE_WINDOW)
-        law_as_known_on_today = workflow.patched(LAW_AS_KNOWN_ON_TODAY)
-        schedules_never_go_silent = workflow.patched(SCHEDULES_NEVER_GO_SILENT)
-        preconditions_on_their_own_day = workflow.patched(PRECONDITIONS_ON_THEIR_OWN_DAY)
-        phases_end_with_their_law = workflow.patched(PHASES_END_WITH_THEIR_LAW)
-        facts_serve_one_occasion = workflow.patched(FACTS_SERVE_ONE_OCCASION)
-        conversations_by_their_rules = workflow.patched(CONVERSATIONS_BY_THEIR_RULES)
-        self._snapshot_memo = workflow.patched(STATE_SNAPSHOT_MEMO)
-        self._reloads = workflow.patched(RELOAD_RULES)
-        self._keeps_timer = workflow.patched(WAKE_TIMER_KEPT)
+        # must meet its `patched` call at the same point on every replay. A lean run
+        # (`LEAN_HISTORY`) asks none of the patches it stands for: all of them hold.
+        self._lean = lean = input.lean_history or workflow.patched(LEAN_HISTORY)
+        clock = input.clock
+        self._clock = clock.pinned(_first_instant(lean)) if clock.needs_pinning else clock
+        patched = _Patched.asked(lean)
+        self._snapshot_memo = patched.state_snapshot_memo
+        self._reloads = patched.reload_rules
+        self._keeps_timer = patched.wake_timer_kept
         self._rollouts = list(input.rollouts)
         municipality = input.state.municipality if input.state else _required(input).municipality
         if input.rule_slice is not None:
@@ -205,23 +261,19 @@ class CaseWorkflow:
                 state = engine.open_case(
                     _required(input),
                     rules,
-                    plans_on_all_law=not law_as_known_on_today,
-                    schedules_stop_at_a_miss=not schedules_never_go_silent,
-                    decisions_without_preconditions=not preconditions_on_their_own_day,
-                    phases_outlive_their_law=not phases_end_with_their_law,
-                    facts_outlive_their_occasion=not facts_serve_one_occasion,
-                    conversation_rules_unread=not conversations_by_their_rules,
+                    plans_on_all_law=not patched.law_as_known_on_today,
+                    schedules_stop_at_a_miss=not patched.schedules_never_go_silent,
+                    decisions_without_preconditions=not patched.preconditions_on_their_own_day,
+                    phases_outlive_their_law=not patched.phases_end_with_their_law,
+                    facts_outlive_their_occasion=not patched.facts_serve_one_occasion,
+                    conversation_rules_unread=not patched.conversations_by_their_rules,
                 )
             except EventRefused as error:
                 raise _refusal(error) from None
         self._state = state
-        state.memo.regimes_on_window_start_only = not regimes_follow_rule_window
-        state.memo.plans_on_all_law = not law_as_known_on_today
-        state.memo.schedules_stop_at_a_miss = not schedules_never_go_silent
-        state.memo.decisions_without_preconditions = not preconditions_on_their_own_day
-        state.memo.phases_outlive_their_law = not phases_end_with_their_law
-        state.memo.facts_outlive_their_occasion = not facts_serve_one_occasion
-        state.memo.conversation_rules_unread = not conversations_by_their_rules
+        if lean and input.state is not None:
+            self._start_on_what_was_carried(input.state)
+        patched.mark_old_behaviours(state)
         engine.note_rulebook(state, rules.content_hash, self._today())
         started_in = state.phase
 
@@ -241,7 +293,7 @@ class CaseWorkflow:
                 )
             if state.phase is not started_in or workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(self._next_run_input(state))
+                self._continue_as_new(state)
             await self._sleep(state, self._current_rules())
 
     def _current_rules(self) -> Rulebook:
@@ -249,17 +301,38 @@ class CaseWorkflow:
         assert self._rules is not None
         return self._rules
 
+    def _continue_as_new(self, state: CaseState) -> None:
+        if not self._lean:
+            workflow.continue_as_new(self._next_run_input(state))
+        # The snapshot goes with the new run's start (continue-as-new hands on the search
+        # attributes by itself, the memo only as it was at this run's start), so the new
+        # run need not upsert it in its first task.
+        workflow.continue_as_new(
+            self._next_run_input(state),
+            memo={STATE_MEMO: StateMemo.of(state, simulated=self._clock.simulated)},
+        )
+
+    def _start_on_what_was_carried(self, state: CaseState) -> None:
+        """A continued lean run knows what its predecessor last published."""
+        carried = workflow.info().typed_search_attributes
+        self._published = {key.name: carried.get(key) for key in sa.ALL_KEYS}
+        if workflow.memo_value(STATE_MEMO, default=None) is not None:
+            self._memo_mark = _memo_mark(state)
+
     def _next_run_input(self, state: CaseState) -> CaseWorkflowInput:
         # Every run carries the case's opening, so a repeated opening is compared with it.
         start = self._opening.start if self._opening else None
         if not self._rolled_out:
-            return CaseWorkflowInput(state=state, start=start, clock=self._clock)
+            return CaseWorkflowInput(
+                state=state, start=start, clock=self._clock, lean_history=self._lean
+            )
         return CaseWorkflowInput(
             state=state,
             start=start,
             clock=self._clock,
             rule_slice=self._slice,
             rollouts=self._rollouts[-_ROLLOUTS_KEPT:],
+            lean_history=self._lean,
         )
 
     async def _sleep(self, state: CaseState, rules: Rulebook) -> None:
@@ -300,17 +373,42 @@ class CaseWorkflow:
     # --- actions ---------------------------------------------------------------------
 
     async def _perform_actions(self, state: CaseState) -> None:
+        if not self._lean:
+            await self._perform_actions_one_by_one(state)
+            return
+        # A step's actions are independent of each other (each books or requests for its
+        # own obligation, once per obligation id), so they are scheduled in one workflow
+        # task: one by one, each waited for its own task (three history events apiece).
+        # They are recorded in the order the core asked for them, as one by one.
+        while state.pending_actions:
+            batch = list(state.pending_actions)
+            outcomes = await asyncio.gather(
+                *(self._perform(state, state.obligations[i]) for i in batch),
+                return_exceptions=True,
+            )
+            for obligation_id, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, ActivityError):
+                    self._record_failure(state, obligation_id, outcome)
+                elif isinstance(outcome, BaseException):
+                    raise outcome
+                else:
+                    engine.record_action(state, obligation_id, outcome)
+
+    async def _perform_actions_one_by_one(self, state: CaseState) -> None:
         while state.pending_actions:
             obligation_id = state.pending_actions[0]
             record = state.obligations[obligation_id]
             try:
                 receipt = await self._perform(state, record)
             except ActivityError as error:
-                cause = error.cause
-                reason = cause.message if isinstance(cause, ApplicationError) else "failed"
-                engine.record_action_failure(state, obligation_id, reason, self._today())
+                self._record_failure(state, obligation_id, error)
                 continue
             engine.record_action(state, obligation_id, receipt)
+
+    def _record_failure(self, state: CaseState, obligation_id: str, error: ActivityError) -> None:
+        cause = error.cause
+        reason = cause.message if isinstance(cause, ApplicationError) else "failed"
+        engine.record_action_failure(state, obligation_id, reason, self._today())
 
     async def _perform(self, state: CaseState, record: ObligationRecord) -> ActionReceipt:
         action = record.action
@@ -581,14 +679,18 @@ class CaseWorkflow:
     def _publish_snapshot(self, state: CaseState) -> None:
         # Every change worth previewing adds a timeline line or an event receipt; days
         # that only pass do not, so an idle case writes no memo.
-        mark = (len(state.timeline), len(state.events), state.phase, state.rulebook_hash)
+        mark = _memo_mark(state)
         if mark == self._memo_mark:
             return
         self._memo_mark = mark
         workflow.upsert_memo({STATE_MEMO: StateMemo.of(state, simulated=self._clock.simulated)})
 
 
-def _first_instant() -> datetime:
+def _memo_mark(state: CaseState) -> tuple[object, ...]:
+    return (len(state.timeline), len(state.events), state.phase, state.rulebook_hash)
+
+
+def _first_instant(lean: bool) -> datetime:
     """Where a simulated legal calendar is pinned on the first run.
 
     The first task's `workflow.now()` is not always the same instant when another worker
@@ -598,7 +700,7 @@ def _first_instant() -> datetime:
     history event and is the same on every replay. Runs started before this change keep
     the first task's time (no patch marker in their history).
     """
-    if workflow.patched(CLOCK_PINNED_TO_RUN_START):
+    if lean or workflow.patched(CLOCK_PINNED_TO_RUN_START):
         return workflow.info().workflow_start_time
     return workflow.now()
 

@@ -26,12 +26,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import (
@@ -328,21 +329,39 @@ async def gather_limited(limit: int, coroutines: list[Any]) -> tuple[int, float]
     return done.count(False), max(finished, default=time.perf_counter())
 
 
-async def history_shape(client: Client, workflow_id: str) -> tuple[int, int, int, int, int]:
-    """(events in all runs, largest run, timers, activities, updates) of one case."""
-    total = largest = timers = activities = updates = 0
+class HistoryShape(NamedTuple):
+    total: int
+    """Events in all runs."""
+    largest: int
+    """Events in the largest run."""
+    by_type: Counter[str]
+    """Events of each type in all runs (`TIMER_STARTED`, ...)."""
+
+    @property
+    def timers(self) -> int:
+        return self.by_type["TIMER_STARTED"]
+
+    @property
+    def activities(self) -> int:
+        return self.by_type["ACTIVITY_TASK_SCHEDULED"]
+
+    @property
+    def updates(self) -> int:
+        return self.by_type["WORKFLOW_EXECUTION_UPDATE_ACCEPTED"]
+
+
+async def history_shape(client: Client, workflow_id: str) -> HistoryShape:
+    """What one case wrote into its history, in all its runs."""
+    total = largest = 0
+    by_type: Counter[str] = Counter()
     for history_json in await histories_of(client, workflow_id):
         history = WorkflowHistory.from_json(workflow_id, history_json)
         total += len(history.events)
         largest = max(largest, len(history.events))
-        for event in history.events:
-            if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
-                timers += 1
-            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-                activities += 1
-            elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-                updates += 1
-    return total, largest, timers, activities, updates
+        by_type.update(
+            EventType.Name(event.event_type).removeprefix("EVENT_TYPE_") for event in history.events
+        )
+    return HistoryShape(total, largest, by_type)
 
 
 @asynccontextmanager
@@ -387,13 +406,14 @@ async def bench_workflows(cases: int, rounds: int, concurrency: int) -> None:
     async with one_stack() as (env, queue):
         probe = year_scenario(0)
         probe_id = await drive_case(env, probe, queue)
-        total, largest, timers, activities, updates = await history_shape(env.client, probe_id)
+        shape = await history_shape(env.client, probe_id)
         print(
-            f"one case-year: {total} history events in all runs (floor <= 300), "
-            f"largest run {largest}; {timers} timers, {activities} activities, "
-            f"{updates} updates"
+            f"one case-year: {shape.total} history events in all runs (floor <= 300), "
+            f"largest run {shape.largest}; {shape.timers} timers, {shape.activities} "
+            f"activities, {shape.updates} updates"
         )
-        plan = bare_plan(probe, timers, activities, updates)
+        print("  by type: " + ", ".join(f"{name} {n}" for name, n in shape.by_type.most_common()))
+        plan = bare_plan(probe, shape.timers, shape.activities, shape.updates)
         case_rates: list[float] = []
         bare_rates: list[float] = []
         stuck = {"case": 0, "bare": 0}
