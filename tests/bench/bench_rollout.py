@@ -303,7 +303,16 @@ async def bench(n: int, rounds: int, rps: int, tmp: Path) -> int:
                 assert started.status_code == 201, started.text
                 rollout_id = started.json()["rollout_id"]
                 while True:
-                    progress = (await http.get(f"/v1/rollouts/{rollout_id}")).json()
+                    answer = await http.get(f"/v1/rollouts/{rollout_id}")
+                    if answer.status_code == 503:
+                        # Temporal busy (the 10,000 run met one after its preview): the
+                        # documented answer is to ask again.
+                        print(f"  progress 503 ({answer.json().get('reason')}), asking again")
+                        await asyncio.sleep(float(answer.headers.get("retry-after", "1")))
+                        continue
+                    if answer.status_code != 200:
+                        raise SystemExit(f"roll-out progress {answer.status_code}: {answer.text}")
+                    progress = answer.json()
                     if progress["state"] == "completed":
                         break
                     if progress["state"] not in ("running", "applying"):
