@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.case.dates import ONE_DAY
 from domain.case.engine import CaseStart
 from domain.case.events import CaseEvent
+from domain.case.identifiers import check_reference
 from domain.case.model import (
     CaseState,
     EventReceipt,
@@ -40,7 +41,15 @@ __all__ = [
 
 
 def workflow_id_for(municipality_code: str, case_id: str) -> str:
-    """`case-<municipality code>-<case id>`: the case system's reference, never a CPR number."""
+    """`case-<municipality code>-<case id>`: the case system's reference, never a CPR number.
+
+    Raises ValueError (naming `case_id`, never repeating it) for an id no case may carry:
+    a workflow id is stored unencrypted, and a case started under one refuses it in its
+    first task and ends FAILED. The gateway validates an opening's id before it gets here;
+    this stops every other starter (the demo, benches, scripts) the same way, before
+    anything reaches Temporal.
+    """
+    check_reference(case_id, "case_id")
     return f"case-{municipality_code}-{case_id}"
 
 

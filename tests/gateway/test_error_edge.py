@@ -399,6 +399,27 @@ async def test_an_unreachable_temporal_is_503_with_retry_after(gateway: Gateway)
         assert answer.headers["retry-after"].isdigit()
 
 
+async def test_a_cpr_shaped_case_id_in_a_url_is_404_without_asking_temporal(
+    gateway: Gateway,
+) -> None:
+    # Temporal is unreachable (every call would be 503): a 404 means the CPR-shaped id
+    # never went on to Temporal as a workflow id.
+    nowhere = await Client.connect(
+        f"127.0.0.1:{free_port()}", lazy=True, data_converter=gateway.temporal.data_converter
+    )
+    shaped = f"BR-AC{CPR}"
+    async with _asgi(gateway, nowhere) as http:
+        answers = [
+            await http.get(f"/v1/cases/thisted/{shaped}"),
+            await http.get(f"/v1/cases/thisted/{shaped}/timeline"),
+            await http.post(f"/v1/cases/thisted/{shaped}/events", json=screened()),
+        ]
+    for answer in answers:
+        assert answer.status_code == 404, answer.text
+        assert answer.json()["error"] == "not_found"
+        _no_echo(answer)
+
+
 def test_every_503_is_documented_with_retry_after(gateway: Gateway) -> None:
     document = create_app(gateway.config).openapi()
     documented = 0

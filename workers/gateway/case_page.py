@@ -29,11 +29,11 @@ from domain.rulebook import Rulebook, citation_text
 from workers.auth import Principal, Scope
 from workers.drawing.case_chart import case_chart
 from workers.drawing.timeline import svg
-from workers.gateway.cases import _handle, _resolve, _rpc_error, _when_ready
+from workers.gateway.cases import _case_workflow_id, _handle, _resolve, _rpc_error, _when_ready
 from workers.gateway.deps import Reader, Rules, TemporalClient, principal
 from workers.gateway.errors import ApiError, error_responses
 from workers.gateway.page_links import PageLinks
-from workflows.case_models import CaseSnapshot, workflow_id_for
+from workflows.case_models import CaseSnapshot
 from workflows.case_workflow import CaseWorkflow
 
 router = APIRouter(tags=["case page"])
@@ -133,7 +133,7 @@ async def case_page(
     )
     if who is not None:
         found = _resolve(rules, who, municipality)
-    handle = _handle(client, workflow_id_for(str(found.code), case_id))
+    handle = _handle(client, _case_workflow_id(found, case_id))
     try:
         entries, case = await asyncio.gather(
             _when_ready(lambda: handle.query(CaseWorkflow.timeline)),

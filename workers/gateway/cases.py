@@ -119,7 +119,16 @@ def _resolve(rules: Rulebook, who: Principal, municipality: str) -> Municipality
 
 def _workflow_id(rules: Rulebook, who: Principal, municipality: str, case_id: str) -> str:
     found = _resolve(rules, who, municipality)
-    return workflow_id_for(str(found.code), case_id)
+    return _case_workflow_id(found, case_id)
+
+
+def _case_workflow_id(found: Municipality, case_id: str) -> str:
+    """The case's workflow id; 404 for an id no case can have (a CPR number never travels
+    on to Temporal as a workflow id)."""
+    try:
+        return workflow_id_for(str(found.code), case_id)
+    except ValueError:
+        raise _not_found() from None
 
 
 def _handle(client: Client, workflow_id: str) -> WorkflowHandle[CaseWorkflow, Any]:
@@ -559,7 +568,7 @@ async def case_timeline(
     *, municipality: str, case_id: str, who: Reader, client: TemporalClient, rules: Rules
 ) -> Timeline:
     found = _resolve(rules, who, municipality)
-    workflow_id = workflow_id_for(str(found.code), case_id)
+    workflow_id = _case_workflow_id(found, case_id)
     handle = _handle(client, workflow_id)
     entries = await _when_ready(
         lambda: handle.query(CaseWorkflow.timeline, rpc_timeout=QUERY_TIMEOUT)
