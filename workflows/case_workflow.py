@@ -302,15 +302,15 @@ class CaseWorkflow:
         return self._rules
 
     def _continue_as_new(self, state: CaseState) -> None:
-        if not self._lean:
-            workflow.continue_as_new(self._next_run_input(state))
-        # The snapshot goes with the new run's start (continue-as-new hands on the search
-        # attributes by itself, the memo only as it was at this run's start), so the new
-        # run need not upsert it in its first task.
-        workflow.continue_as_new(
-            self._next_run_input(state),
-            memo={STATE_MEMO: StateMemo.of(state, simulated=self._clock.simulated)},
+        # A lean run hands its snapshot to the new run's start (continue-as-new hands on the
+        # search attributes by itself, the memo only as it was at this run's start), so the
+        # new run need not upsert it in its first task.
+        memo = (
+            {STATE_MEMO: StateMemo.of(state, simulated=self._clock.simulated)}
+            if self._lean
+            else None
         )
+        workflow.continue_as_new(self._next_run_input(state), memo=memo)
 
     def _start_on_what_was_carried(self, state: CaseState) -> None:
         """A continued lean run knows what its predecessor last published."""

@@ -430,8 +430,7 @@ class _Generated:
             table = phases["other"]["at_decision"]
         else:
             return
-        lead = _days(rng, self.b["meetings"]["lead_days"])
-        on = max(record.due_on - timedelta(days=lead), record.created_on, state.today)
+        on = self._decision_day(state, record, rng)
         decision = str(pick(rng, table))
         # A decision the law refuses here (no RT indstilling yet; a phase a reform abolishes)
         # falls back: a sick citizen stays on sygedagpenge, others close.
