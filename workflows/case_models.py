@@ -113,6 +113,10 @@ class CaseWorkflowInput(BaseModel):
     lean_history: bool = False
     """Set by a run that recorded the `lean-history` patch, for the run it continues as:
     that run asks no patch at all (see `workflows.case_workflow.LEAN_HISTORY`)."""
+    end_decisions_met: bool = False
+    """Set by a run that recorded (or was handed) the `end-decisions-met` patch, for the run
+    it continues as: that run does not ask it again (see
+    `workflows.case_workflow.END_DECISIONS_MET`)."""
 
 
 class CaseOpening(BaseModel):

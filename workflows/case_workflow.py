@@ -113,15 +113,22 @@ WAKE_TIMER_KEPT = "wake-timer-kept"
 its legal day stays the same. Runs recorded before it cancelled and restarted it after
 every event and every roll-out (two history events each); they replay that way."""
 LEAN_HISTORY = "lean-history"
-"""Patch id, asked first in a case's first run: its one marker stands for every patch id
-above (each marker cost two history events, the marker and Temporal's own upsert of
-`TemporalChangeVersion`, in every run: 22 of a case-year's events in its first run, 20 in
-each continued one). Continued runs carry it in their input and record no marker at all;
-they start on the search attributes and memo that continue-as-new handed them, so a new
-run upserts neither until something in them changes; and a step's actions are scheduled
-in one workflow task (one by one, each cost a workflow task of its own: three events).
-Runs recorded before it ask each patch, republish both at every run start and perform
-actions one by one; they replay that way."""
+"""Patch id, asked in a case's first run (after `END_DECISIONS_MET`, whose marker now stands
+for it): its one marker stands for every patch id above (each marker cost two history
+events, the marker and Temporal's own upsert of `TemporalChangeVersion`, in every run: 22
+of a case-year's events in its first run, 20 in each continued one). Continued runs carry
+it in their input and record no marker at all; they start on the search attributes and
+memo that continue-as-new handed them, so a new run upserts neither until something in
+them changes; and a step's actions are scheduled in one workflow task (one by one, each
+cost a workflow task of its own: three events). Runs recorded before it ask each patch,
+republish both at every run start and perform actions one by one; they replay that way."""
+END_DECISIONS_MET = "end-decisions-met"
+"""Patch id, asked first in a case's first run and once in a run of a case started before
+it: a ressourceforløb ended by its next step (rf_ended, a grant of fleksjob, FØP or
+revalidering) meets its end decision instead of leaving it withdrawn with the phase. Its
+marker stands for `lean-history` and every patch before that, so a new case still records
+one marker; runs carry it in their input (`end_decisions_met`) and do not ask it again.
+Runs recorded before it withdraw that decision; they replay that way."""
 _ROLLOUTS_KEPT = 32
 _RELOAD_RETRY = RetryPolicy(
     maximum_attempts=5, non_retryable_error_types=list(NON_RETRYABLE_ERROR_TYPES)
@@ -131,6 +138,21 @@ _ACTIVITY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=10),
     non_retryable_error_types=list(NON_RETRYABLE_ERROR_TYPES),
 )
+
+
+_BEFORE_LEAN = (
+    REGIMES_FOLLOW_RULE_WINDOW,
+    LAW_AS_KNOWN_ON_TODAY,
+    SCHEDULES_NEVER_GO_SILENT,
+    PRECONDITIONS_ON_THEIR_OWN_DAY,
+    PHASES_END_WITH_THEIR_LAW,
+    FACTS_SERVE_ONE_OCCASION,
+    CONVERSATIONS_BY_THEIR_RULES,
+    STATE_SNAPSHOT_MEMO,
+    RELOAD_RULES,
+    WAKE_TIMER_KEPT,
+)
+"""The patches `lean-history` stands for, in the order a run recorded before it asked them."""
 
 
 class _Patched(NamedTuple):
@@ -146,29 +168,17 @@ class _Patched(NamedTuple):
     state_snapshot_memo: bool
     reload_rules: bool
     wake_timer_kept: bool
+    end_decisions_met: bool
 
     @classmethod
-    def asked(cls, lean: bool) -> _Patched:
-        """Each patch asked in turn; a lean run asks none of them (all hold)."""
+    def asked(cls, lean: bool, end_decisions_met: bool) -> _Patched:
+        """Each patch before `lean-history` asked in turn; a lean run asks none of them
+        (all hold). The patches after it are asked by the run (see `CaseWorkflow.run`)."""
         if lean:
-            return cls(*(True for _ in cls._fields))
-        return cls(
-            *(
-                workflow.patched(patch_id)
-                for patch_id in (
-                    REGIMES_FOLLOW_RULE_WINDOW,
-                    LAW_AS_KNOWN_ON_TODAY,
-                    SCHEDULES_NEVER_GO_SILENT,
-                    PRECONDITIONS_ON_THEIR_OWN_DAY,
-                    PHASES_END_WITH_THEIR_LAW,
-                    FACTS_SERVE_ONE_OCCASION,
-                    CONVERSATIONS_BY_THEIR_RULES,
-                    STATE_SNAPSHOT_MEMO,
-                    RELOAD_RULES,
-                    WAKE_TIMER_KEPT,
-                )
-            )
-        )
+            before = [True] * len(_BEFORE_LEAN)
+        else:
+            before = [workflow.patched(patch_id) for patch_id in _BEFORE_LEAN]
+        return cls._make([*before, end_decisions_met])
 
     def mark_old_behaviours(self, state: CaseState) -> None:
         """The core keeps the behaviour of a run recorded before a patch, for its replay."""
@@ -179,6 +189,7 @@ class _Patched(NamedTuple):
         state.memo.phases_outlive_their_law = not self.phases_end_with_their_law
         state.memo.facts_outlive_their_occasion = not self.facts_serve_one_occasion
         state.memo.conversation_rules_unread = not self.conversations_by_their_rules
+        state.memo.end_decisions_withdrawn = not self.end_decisions_met
 
 
 def _refusal(error: EventRefused) -> ApplicationError:
@@ -221,6 +232,7 @@ class CaseWorkflow:
         self._memo_mark: tuple[object, ...] | None = None
         self._keeps_timer = False
         self._lean = False
+        self._ends_met = False
         self._timer: asyncio.Task[None] | None = None
         self._timer_wake: date | None = None
 
@@ -230,11 +242,15 @@ class CaseWorkflow:
     async def run(self, input: CaseWorkflowInput) -> CaseWorkflowResult:
         # Asked in the run's first activation, before anything is awaited: a patch marker
         # must meet its `patched` call at the same point on every replay. A lean run
-        # (`LEAN_HISTORY`) asks none of the patches it stands for: all of them hold.
-        self._lean = lean = input.lean_history or workflow.patched(LEAN_HISTORY)
+        # (`LEAN_HISTORY`) asks none of the patches it stands for: all of them hold. The
+        # newest patch is asked first and stands for `lean-history` too: a new case records
+        # one marker, and a run that replays a history recorded before it finds no marker
+        # for it (False, no command) and goes on to ask what that run asked.
+        self._ends_met = ends_met = input.end_decisions_met or workflow.patched(END_DECISIONS_MET)
+        self._lean = lean = ends_met or input.lean_history or workflow.patched(LEAN_HISTORY)
         clock = input.clock
         self._clock = clock.pinned(_first_instant(lean)) if clock.needs_pinning else clock
-        patched = _Patched.asked(lean)
+        patched = _Patched.asked(lean, ends_met)
         self._snapshot_memo = patched.state_snapshot_memo
         self._reloads = patched.reload_rules
         self._keeps_timer = patched.wake_timer_kept
@@ -324,7 +340,11 @@ class CaseWorkflow:
         start = self._opening.start if self._opening else None
         if not self._rolled_out:
             return CaseWorkflowInput(
-                state=state, start=start, clock=self._clock, lean_history=self._lean
+                state=state,
+                start=start,
+                clock=self._clock,
+                lean_history=self._lean,
+                end_decisions_met=self._ends_met,
             )
         return CaseWorkflowInput(
             state=state,
@@ -333,6 +353,7 @@ class CaseWorkflow:
             rule_slice=self._slice,
             rollouts=self._rollouts[-_ROLLOUTS_KEPT:],
             lean_history=self._lean,
+            end_decisions_met=self._ends_met,
         )
 
     async def _sleep(self, state: CaseState, rules: Rulebook) -> None:

@@ -285,6 +285,7 @@ def probe(state: CaseState) -> CaseState:
         phases_outlive_their_law=memo.phases_outlive_their_law,
         facts_outlive_their_occasion=memo.facts_outlive_their_occasion,
         conversation_rules_unread=memo.conversation_rules_unread,
+        end_decisions_withdrawn=memo.end_decisions_withdrawn,
     )
     return twin
 

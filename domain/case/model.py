@@ -295,6 +295,11 @@ class EngineMemo:
     """Take a revalidering jobsamtale or a sygedagpenge follow-up in any form, and ignore
     FK-1.d's cadence for JAF, RF, LY and revalidering conversations, as the engine did
     before those rules were read. Set only by a workflow replaying a run recorded then."""
+    end_decisions_withdrawn: bool = False
+    """Leave the ressourceforløb's end decision open when a decision other than an
+    extension ends the course (it is then withdrawn with the phase), as the engine did
+    before every decision that answers a phase's end met it. Set only by a workflow
+    replaying a run recorded then."""
     missed_in_step: bool = False
     """A deadline was marked missed in the running step (see `engine._step`)."""
     phase_records: dict[str, ObligationRecord] | None = None

@@ -52,6 +52,7 @@ RECORDED = (
     "aalborg_mikrolaan_fk1a_extension_2021",
     "aalborg_ivaerksaetteri_fk1c_end",
     "vesthimmerland_reval_fk1d_conversations",
+    "aalborg_rf_ends_in_fleksjob",
 )
 
 

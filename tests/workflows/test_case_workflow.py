@@ -39,6 +39,7 @@ D = date
         "jammerbugt_fk2c_fk2a_across_2020",
         "frederikshavn_rf_fk3h_extension",
         "aalborg_rf_without_fk3h",
+        "aalborg_rf_ends_in_fleksjob",
         "vesthimmerland_ly_fk3b",
         "frederikshavn_ly_standard",
         "jammerbugt_jaf_to_reval_fk3a",

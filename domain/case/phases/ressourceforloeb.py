@@ -52,6 +52,8 @@ DECISIONS = frozenset(
         "rf_ended",
     }
 )
+NEXT_STEPS = frozenset({"rf_ended", "fleksjob_granted", "foep_granted", "reval_granted"})
+"""Decisions that end the course: each is the "next step" its end decision asks for."""
 _DONE = (ObligationStatus.MET, ObligationStatus.EXEMPTED)
 
 
@@ -137,6 +139,10 @@ class RessourceforloebPhase:
             return None
         on = event.effective_date
         record_flags(state, event, view)
+        if event.decision in NEXT_STEPS and not state.memo.end_decisions_withdrawn:
+            # The decision the course's end asks for, like an extension: met once its
+            # window has opened (before that there is no duty yet, and none comes).
+            meet_obligation(state, f"rf.end.{data['extensions'] + 1}", on)
         match event.decision:
             case "indsatsplan_updated":
                 meet_obligation(state, self._plan(state, view).id, on)
