@@ -84,8 +84,9 @@ def test_a_first_jaf_that_moves_on_to_rf_counted_by_hand() -> None:
     # RF: its 6 conversations due 2020-09-03, held that day; its plan due 2020-03-04 (met;
     # the next, due 09-04, is withdrawn at the close). 12 weeks before the end (06-12) the
     # team and a new LÆ265 (06-22); the team meets 09-04 and the course ends that day
-    # (rf_ended closes the case; the end decision is withdrawn, not met). 2 team
-    # presentations, 2 LÆ265, 6 conversations, 1 decision (JAF's), 1 plan update.
+    # (rf_ended closes the case; it is the end decision asked for, so that is met). 2 team
+    # presentations, 2 LÆ265, 6 conversations, 2 decisions (JAF's grant end and RF's
+    # end), 1 plan update.
     # Under the trials Aalborg's JAF needs no LÆ265 where health information is
     # sufficient (FK-3.m, from 2018-07-01); the team is still held (a cross-disciplinary
     # need, so FK-2.a.1 does not apply) and RF's end still asks a new LÆ265.
@@ -95,7 +96,7 @@ def test_a_first_jaf_that_moves_on_to_rf_counted_by_hand() -> None:
         "team_presentation": 2,
         "certificate:LAE265": 2,
         "conversation": 6,
-        "decision": 1,
+        "decision": 2,
         "plan_update": 1,
     }
     assert _required(trials) == {**_required(standard), "certificate:LAE265": 1}
@@ -119,8 +120,9 @@ def test_an_rf_extended_without_the_team_under_fk3h_counted_by_hand() -> None:
     # (the LÆ265 asked is withdrawn) and the RF is extended administratively by 6 months,
     # to 2020-07-07, then 2021-01-07. FK-3.h allows 12 months in all: at the third end the
     # law refuses a third extension either way and the course ends, 2021-01-07. 3
-    # presentations waived, 2 decisions (the third withdrawn), 3 plans (the fourth,
-    # due at the close, withdrawn), conversations of windows 1 and 2.
+    # presentations waived, 3 decisions (two extensions, and the third end met by the
+    # rf_ended the refusal falls back to), 3 plans (the fourth, due at the close,
+    # withdrawn), conversations of windows 1 and 2.
     tallies = _tallies(ONE_RF, ["standard", "trials"])
     standard, trials = tallies["standard"], tallies["trials"]
     assert _required(standard) == {
@@ -131,7 +133,7 @@ def test_an_rf_extended_without_the_team_under_fk3h_counted_by_hand() -> None:
         "conversation": 18,
     }
     assert standard.closed == 0
-    assert _required(trials) == {"decision": 2, "plan_update": 3, "conversation": 12}
+    assert _required(trials) == {"decision": 3, "plan_update": 3, "conversation": 12}
     assert trials.duties[("team_presentation", "exempted")] == 3
     assert trials.closed == 1
     for tally in (standard, trials):
