@@ -9,6 +9,7 @@ same answer under every regime and in every process.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from random import Random
@@ -27,9 +28,15 @@ from domain.case.events import (
     Screened,
 )
 from domain.case.model import CaseState, ObligationKind, ObligationRecord, PhaseName
-from domain.case.obligations import PENDING
+from domain.case.obligations import EXEMPTED, PENDING
 from domain.case.scenario import Scenario, rules_for, run_scenario, simulated_receipt, sliced
-from domain.rulebook import Rulebook, RuleNotInForce, citation_text
+from domain.rulebook import (
+    ResolutionContext,
+    Rulebook,
+    RulebookError,
+    RuleNotInForce,
+    citation_text,
+)
 from domain.whatif.behaviour import Behaviour, pick
 from domain.whatif.cohort import GeneratedCase
 from domain.whatif.regimes import Regime
@@ -43,6 +50,7 @@ RF = PhaseName.RESSOURCEFORLOEB
 # assessed in it and in those after it.
 _ASSESSED_IN = (SYGEDAGPENGE, JAF, RF)
 RT_MEETING = "rt_meeting"
+LAE265 = "LAE265"
 
 
 @dataclass
@@ -146,6 +154,9 @@ class _Slot:
     quiet: bool = False
     """A refusal is not counted: a fact the caseworker records only where the law gives it
     effect (a trial's condition), which the law itself tells by refusing it elsewhere."""
+    retry: Callable[[CaseState, date], None] | None = None
+    """What the caseworker does on the day the law refuses every option (plan another
+    try); None: the refusal is counted."""
 
 
 class _Generated:
@@ -162,6 +173,7 @@ class _Generated:
         self.course: tuple[PhaseName, date] | None = None
         self.seq = 0
         self.events_refused: list[str] = []
+        self.rules: Rulebook | None = None
 
     def _rng(self, what: str) -> Random:
         return Random(f"{self.seed}:{self.case.case_id}:{what}")  # noqa: S311 - reproducible
@@ -179,12 +191,14 @@ class _Generated:
         scope: tuple[PhaseName, date] | None = None,
         waits_for: tuple[str, ...] = (),
         quiet: bool = False,
+        retry: Callable[[CaseState, date], None] | None = None,
     ) -> None:
         """Events on one day happen in an order of their own (decisions last, then by the
         duty they answer), not in the order they were planned: the order must not depend
         on which other duties a regime created."""
         rank = 1 if event.data["type"] == "decision_made" else 0
-        self.planned.append(_Slot(on, (rank, tag), (event, *fallbacks), scope, waits_for, quiet))
+        options = (event, *fallbacks)
+        self.planned.append(_Slot(on, (rank, tag), options, scope, waits_for, quiet, retry))
 
     def _phase(self, phase: PhaseName) -> dict[str, Any]:
         table: dict[str, Any] = self.b["phases"].get(phase.value, {})
@@ -212,7 +226,7 @@ class _Generated:
             reform=self.regime.reform,
         )
         try:
-            rules = _rules(self.regime.rulebook, c.municipality)
+            rules = self.rules = _rules(self.regime.rulebook, c.municipality)
         except LookupError:
             return CaseRun(None, None, self.horizon, refused="municipality: unknown municipality")
         try:
@@ -345,7 +359,9 @@ class _Generated:
                 continue
             _perform(state)
             return
-        if last is not None and not slot.quiet:
+        if slot.retry is not None:
+            slot.retry(state, on)
+        elif last is not None and not slot.quiet:
             self.events_refused.append(last.field)
 
     def _answer_new_duties(self, state: CaseState) -> None:
@@ -474,7 +490,8 @@ class _Generated:
 
         An extension goes without the team where the efforts were interrupted and the
         citizen wants it so (the law decides whether that is allowed: FK-3.h), else
-        through the team; a step the law refuses falls back to ending the course."""
+        through the team; a step the law refuses is taken back to the team and tried
+        again (`_plan_step`), then falls back to ending the course."""
         own = self._phase(RF)
         ext = own["extension"]
         scope = (state.phase, state.phase_started_on)
@@ -520,10 +537,94 @@ class _Generated:
             options += through_team
         elif decision != "rf_ended":
             options += [self._event(type="decision_made", decision=decision), *through_team]
-        options.append(self._event(type="decision_made", decision="rf_ended"))
+        ended = self._event(type="decision_made", decision="rf_ended")
         on = self._decision_day(state, record, rng)
         waits = (f"{record.id}.rt", f"{record.id}.lae265")
-        self._plan(on, record.id, *options, scope=scope, waits_for=waits)
+        if not options:
+            self._plan(on, record.id, ended, scope=scope, waits_for=waits)
+            return
+        self._plan_step(on, record.id, options, ended, scope, int(ext["retries"]), waits)
+
+    def _plan_step(  # noqa: PLR0917 - internal helper of _decide_rf
+        self,
+        on: date,
+        end_id: str,
+        options: list[_Planned],
+        ended: _Planned,
+        scope: tuple[PhaseName, date],
+        retries: int,
+        waits: tuple[str, ...] = (),
+    ) -> None:
+        """The step at an RF's end; refused in every form, it is tried again `retries`
+        times (behaviour.yaml, `extension.retries`) before the course ends."""
+        if retries <= 0:
+            self._plan(on, end_id, *options, ended, scope=scope, waits_for=waits)
+            return
+
+        def again(state: CaseState, refused_on: date) -> None:
+            team = state.obligations.get(f"{end_id}.rt")
+            if team is not None and team.status is EXEMPTED:
+                # The team is waived (FK-3.h): going back to it changes nothing.
+                self._plan(refused_on, end_id, ended, scope=scope)
+                return
+            self._back_to_the_team(state, refused_on, end_id, options, ended, scope, retries)
+
+        self._plan(on, end_id, *options, scope=scope, waits_for=waits, retry=again)
+
+    def _back_to_the_team(  # noqa: PLR0917 - internal helper of _plan_step
+        self,
+        state: CaseState,
+        refused_on: date,
+        end_id: str,
+        options: list[_Planned],
+        ended: _Planned,
+        scope: tuple[PhaseName, date],
+        retries: int,
+    ) -> None:
+        """The law refused the step: a new LÆ265 is asked for, the case goes back to the
+        team once it is in, and the step is tried again at that meeting -- with, should the
+        extensions asked reach past the longest RF, one to its last day."""
+        own = self._phase(RF)
+        rng = self._rng(f"{end_id}~retry.{retries}")
+        cert: dict[str, Any] = own.get("certificates") or self.b["certificates"]
+        team: dict[str, Any] = own.get("team") or self.b["meetings"]
+        received = refused_on + timedelta(days=_days(rng, cert["delay_days"]))
+        meets = received + timedelta(days=_days(rng, own["extension"]["retry_team_after_days"]))
+        if rng.random() < float(cert["arrive_share"]):
+            event = self._event(type="certificate_received", certificate=LAE265)
+            self._plan(received, f"{end_id}~retry.lae265", event, scope=scope)
+        if rng.random() < float(team["held_share"]):
+            table = own.get("rt_recommendation")
+            recommendation = str(pick(rng, table)) if table else "other"
+            event = self._event(
+                type="meeting_held", meeting=RT_MEETING, recommendation=recommendation
+            )
+            self._plan(meets, f"{end_id}~retry.rt", event, scope=scope)
+        latest = self._longest_end(state, refused_on)
+        asked = [o.data["end_on"] for o in options if o.data.get("route") == "rt"]
+        if latest is not None and asked and all(a > latest for a in asked):
+            options = [
+                *options,
+                self._event(
+                    type="decision_made", decision="rf_extended", route="rt", end_on=latest
+                ),
+            ]
+        self._plan_step(meets, end_id, options, ended, scope, retries - 1)
+
+    def _longest_end(self, state: CaseState, on: date) -> date | None:
+        """The last day the law lets this RF run to (rf.duration.max_years), if it says."""
+        if self.rules is None:
+            return None
+        context = ResolutionContext(state.municipality, state.target_group, on, reform=state.reform)
+        try:
+            longest = self.rules.resolve("rf.duration.max_years", context)
+        except RulebookError:
+            return None
+        if not isinstance(longest.value, int) or isinstance(longest.value, bool):
+            return None
+        latest = add_years(state.phase_started_on, longest.value)
+        end_on = state.phase_data["end_on"]
+        return latest if isinstance(end_on, date) and latest > end_on else None
 
 
 def _rules(rulebook: Rulebook, municipality: str) -> Rulebook:

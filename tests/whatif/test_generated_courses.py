@@ -217,16 +217,28 @@ def test_bad_course_settings_name_line_and_field(text: str, expected: str) -> No
     assert "-1" not in str(raised.value) and "[9, 2]" not in str(raised.value)
 
 
-def _late_team(days: int) -> CaseRun:
+def _one_rf(retries: int, with_team_months: int = 12, late_team_days: int = 0) -> CaseRun:
+    """ONE_RF under standard law, with `retries`, a retried team 14 days after the LÆ265,
+    extensions of `with_team_months` and the team `late_team_days` late."""
     text = ONE_RF.replace(
-        "team: {held_share: 1.0, lead_days: [0, 0], late_share: 0.0}",
-        "team: {held_share: 1.0, lead_days: [0, 0], late_share: 1.0, "
-        f"late_days: [{days}, {days}]}}",
+        "with_team_months: [12, 12]}",
+        f"with_team_months: [{with_team_months}, {with_team_months}], retries: {retries}, "
+        "retry_team_after_days: [14, 14]}",
     )
-    assert text != ONE_RF
+    if late_team_days:
+        text = text.replace(
+            "team: {held_share: 1.0, lead_days: [0, 0], late_share: 0.0}",
+            "team: {held_share: 1.0, lead_days: [0, 0], late_share: 1.0, "
+            f"late_days: [{late_team_days}, {late_team_days}]}}",
+        )
+    assert "retries" in text and ("late_days" in text) == bool(late_team_days)
     cohort = parse_cohort(text, "cohort.yaml")
     behaviour = cohort.effective_behaviour()
     return run_case(cohort.case(0), resolve_regime("standard"), behaviour, 1, 2)
+
+
+def _late_team(days: int, retries: int = 0) -> CaseRun:
+    return _one_rf(retries, late_team_days=days)
 
 
 def test_a_decision_waits_for_the_teams_late_indstilling() -> None:
@@ -244,10 +256,39 @@ def test_a_decision_waits_for_the_teams_late_indstilling() -> None:
     assert not run.events_refused
     # 20 days late the LÆ265 received 2019-10-25 is 94 days old at the meeting, no longer
     # current (the rulebook's certificate.lae265.current_max_days): the law refuses the
-    # extension and the course ends on the meeting's day.
+    # extension and, where the model never tries again, the course ends on that day.
     stale = _late_team(20)
     assert stale.state is not None
     assert stale.state.phase_history[-1] == (PhaseName.CLOSED, date(2020, 1, 27))
+
+
+def test_a_refused_extension_goes_back_to_the_team_once() -> None:
+    # As the stale case above, with one retry (the default model's): refused 2020-01-27,
+    # the GP's new LÆ265 is in 10 days later (02-06), the team meets 14 days after that
+    # (02-20) and the extension is decided there, late; the end decision is met that day.
+    run = _late_team(20, retries=1)
+    assert run.state is not None and not run.state.closed
+    end = run.state.obligations["rf.end.1"]
+    assert (end.status.value, end.met_on) == ("met", date(2020, 2, 20))
+    assert run.state.phase_data["extensions"] == 1
+    assert run.state.phase_data["end_on"] == date(2021, 1, 7)
+    assert run.state.phase_data["lae265_received_on"] != date(2019, 10, 25)
+    assert not run.events_refused
+
+
+def test_an_extension_past_the_longest_rf_is_retried_to_its_last_day() -> None:
+    # The team (on time, 2020-01-07) is asked for 60 months, to 2025-01-07: past the
+    # longest RF (rf.duration.max_years from the start 2019-01-07, 2024-01-07), refused.
+    # Without a retry the course ends that day; with one, the team meets again (LÆ265 in
+    # 01-17, team 01-31) and extends it to the longest RF's last day.
+    ended = _one_rf(0, with_team_months=60)
+    assert ended.state is not None
+    assert ended.state.phase_history[-1] == (PhaseName.CLOSED, date(2020, 1, 7))
+    retried = _one_rf(1, with_team_months=60)
+    assert retried.state is not None and not retried.state.closed
+    assert retried.state.obligations["rf.end.1"].met_on == date(2020, 1, 31)
+    assert retried.state.phase_data["end_on"] == date(2024, 1, 7)
+    assert not retried.events_refused
 
 
 @pytest.mark.parametrize(
