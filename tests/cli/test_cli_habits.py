@@ -12,8 +12,9 @@ import pytest
 import typer.main
 
 from tests.helpers import free_port
-from workers import __version__, cli_exit
+from workers import __version__
 from workers.cli import COMMANDS
+from workers.cli import exit as cli_exit
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 

@@ -17,7 +17,7 @@ from domain.case.scenario import load_scenario, run_scenario
 from domain.reports.fk1d import fk1d_report
 from domain.rulebook import Rulebook
 from tests.domain.conftest import CaseDriver
-from workers.cli_reports import app
+from workers.cli.reports import app
 
 D = date
 SEASONAL = {"dagpenge.seasonal_unemployed": True}

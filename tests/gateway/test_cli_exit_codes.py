@@ -10,7 +10,7 @@ import sys
 
 from tests.gateway.conftest import Gateway
 from tests.gateway.test_api import start_case
-from workers import cli_exit
+from workers.cli import exit as cli_exit
 
 
 async def caseflow(gateway: Gateway, *args: str) -> subprocess.CompletedProcess[str]:

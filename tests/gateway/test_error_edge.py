@@ -38,7 +38,8 @@ from domain.rulebook import load_rulebook
 from tests.gateway.conftest import Gateway
 from tests.gateway.test_api import new_case_id, screened, snapshot, start_body
 from tests.helpers import free_port
-from workers import cli_app, cli_simulate
+from workers.cli import app as cli_app
+from workers.cli import simulate as cli_simulate
 from workers.gateway import create_app
 
 CPR = "010190-1234"

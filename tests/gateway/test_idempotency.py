@@ -26,8 +26,8 @@ from tests.gateway.conftest import Gateway
 from tests.gateway.test_api import OPENED, new_case_id, screened, start_body
 from tests.helpers import new_worker
 from tests.workflows.driver import case_activities
-from workers import cli_exit
-from workers.cli_case import app as case_app
+from workers.cli import exit as cli_exit
+from workers.cli.case import app as case_app
 from workers.gateway import cases, create_app
 from workflows.case_models import CaseClock, CaseWorkflowInput
 from workflows.case_workflow import CaseWorkflow

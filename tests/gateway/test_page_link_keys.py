@@ -20,7 +20,7 @@ import httpx
 from tests.gateway.conftest import Gateway
 from tests.gateway.test_api import start_case
 from tests.helpers import free_port
-from workers import cli_exit
+from workers.cli import exit as cli_exit
 from workers.codec import KeyRing
 from workers.config import CaseflowConfig
 from workers.gateway.page_links import (

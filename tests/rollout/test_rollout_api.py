@@ -21,9 +21,9 @@ from domain.rulebook import load_rulebook
 from tests.helpers import free_port, new_worker
 from tests.helpers.rulebooks import law_with_rt_weeks
 from tests.workflows.driver import case_activities
-from workers import cli_exit
 from workers.auth import Scope, write_token_file
-from workers.cli_app import app as cli_app
+from workers.cli import exit as cli_exit
+from workers.cli.app import app as cli_app
 from workers.config import CaseflowConfig
 from workers.gateway.server import run_gateway
 from workflows.case_workflow import CaseWorkflow

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from activities.rulebook_store import RulebookStore
 from domain.rulebook import load_rulebook
 from tests.helpers.rulebooks import RT_RULE, law_with_rt_weeks
-from workers.cli_app import app
+from workers.cli.app import app
 
 SEED_LINE = re.compile(r"\[\d{3}:")
 

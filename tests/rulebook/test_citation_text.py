@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from domain.rulebook import Rulebook, citation_text, load_rulebook
-from workers.cli_app import app as cli_app
+from workers.cli.app import app as cli_app
 
 LAW = Path(__file__).resolve().parents[2] / "domain" / "rulebook" / "law"
 

@@ -21,7 +21,7 @@ from domain.rulebook.diff import diff_rulebooks
 from domain.rulebook.explain import explain
 from domain.rulebook.slice import RuleSlice, slice_hash
 from tests.rulebook.conftest import MINIMAL, LawTree
-from workers.cli_app import app
+from workers.cli.app import app
 
 D = date
 BEFORE, DECIDED = D(2021, 8, 25), D(2021, 8, 26)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from domain.rulebook import Rulebook
-from workers.cli_app import app
+from workers.cli.app import app
 from workers.rule_usage import UNREAD, rule_usage
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image
 from typer.testing import CliRunner
 
-from workers.cli_app import app
+from workers.cli.app import app
 from workers.drawing.png import SCALE
 from workers.drawing.timeline import PALETTE
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from domain.rulebook import load_rulebook
 from domain.whatif.cohort import CohortError
 from domain.whatif.counts import parse_counts, price_counts
-from workers.cli_app import app
+from workers.cli.app import app
 
 BILAG13 = Path(__file__).parents[1] / "cohorts" / "bilag13_counts.yaml"
 

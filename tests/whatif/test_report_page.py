@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tests.helpers.browser import Browser
 from tests.helpers.browser import browser as browser  # noqa: PLC0414 - the fixture
-from workers.cli_app import app
+from workers.cli.app import app
 
 DEMO = Path(__file__).parents[1] / "cohorts" / "demo.yaml"
 

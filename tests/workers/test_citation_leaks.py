@@ -12,7 +12,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from domain.rulebook import load_rulebook
-from workers.cli_app import app
+from workers.cli.app import app
 
 TESTS = Path(__file__).resolve().parents[1]
 SEED_LINE = re.compile(r"\[\d{3}:")

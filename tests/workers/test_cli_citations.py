@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from workers.cli_app import app
+from workers.cli.app import app
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "thisted_sdp_standard_to_jaf.yaml"
 SEED_LINE = re.compile(r"\[\d{3}:L")

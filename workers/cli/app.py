@@ -9,8 +9,8 @@ import typer
 import typer.main
 from typer.core import TyperCommand, TyperGroup
 
-from workers import cli_exit
 from workers.cli import COMMANDS, HELP, caseflow_version
+from workers.cli import exit as cli_exit
 
 if TYPE_CHECKING:
     from typer._click import Command, Context, HelpFormatter

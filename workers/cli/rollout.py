@@ -18,7 +18,7 @@ from rich.table import Table
 
 from activities.rulebook_store import RulebookStore
 from domain.rulebook import RulebookError, load_rulebook
-from workers.cli_case import DEFAULT_URL, AsJson, Token, Url, _call, _print_json, console, errors
+from workers.cli.case import DEFAULT_URL, AsJson, Token, Url, _call, _print_json, console, errors
 
 app = typer.Typer(
     help="Roll a published rulebook version out to running cases: publish, preview, start, "

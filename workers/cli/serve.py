@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from workers import cli_exit
+from workers.cli import exit as cli_exit
 from workers.config import (
     CaseflowConfig,
     ConfigError,
@@ -28,7 +28,7 @@ app = typer.Typer(pretty_exceptions_show_locals=False)
 
 
 # Bad configuration is a usage error; a stack that fails at run time is "unavailable" when
-# Temporal cannot be reached, else a failure (workers.cli_exit).
+# Temporal cannot be reached, else a failure (workers.cli.exit).
 EXIT_CONFIG = cli_exit.USAGE
 EXIT_FAILURE = cli_exit.FAILURE
 

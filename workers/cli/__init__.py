@@ -2,7 +2,7 @@
 
 Start-up is kept cheap (tests/bench/bench_cli.py measures it): `caseflow --help` and
 `caseflow --version` are answered from this module, which imports nothing but
-`workers.cli_exit`; any other command goes to the lazy typer group of `workers.cli_app`,
+`workers.cli.exit`; any other command goes to the lazy typer group of `workers.cli.app`,
 which imports a command's module only when that command runs. `COMMANDS` is the single
 place where a command's name, module and one-line help live.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from typing import NamedTuple
 
-from workers import cli_exit
+from workers.cli import exit as cli_exit
 
 
 class Lazy(NamedTuple):
@@ -26,37 +26,37 @@ HELP = "Durable, auditable orchestrator for jobcentre case trajectories."
 
 COMMANDS: dict[str, Lazy] = {
     "up": Lazy(
-        "workers.cli_serve",
+        "workers.cli.serve",
         "Run Temporal (dev server, SQLite under the data dir), the worker and the gateway.",
         "up",
     ),
     "worker": Lazy(
-        "workers.cli_serve",
+        "workers.cli.serve",
         "Run the background worker against any Temporal frontend until SIGINT/SIGTERM.",
         "worker",
     ),
     "gateway": Lazy(
-        "workers.cli_serve",
+        "workers.cli.serve",
         "Serve the HTTP gateway (case API, codec endpoint, probes) until SIGINT/SIGTERM.",
         "gateway",
     ),
-    "rules": Lazy("workers.cli_rules", "Validate and explain the rulebook (law as dated data)."),
+    "rules": Lazy("workers.cli.rules", "Validate and explain the rulebook (law as dated data)."),
     "simulate": Lazy(
-        "workers.cli_simulate", "Run scenario files through the pure trajectory core."
+        "workers.cli.simulate", "Run scenario files through the pure trajectory core."
     ),
-    "report": Lazy("workers.cli_reports", "Reports over many cases, computed by the pure core."),
-    "demo": Lazy("workers.cli_demo", "Synthetic demo cases on simulated legal calendars."),
+    "report": Lazy("workers.cli.reports", "Reports over many cases, computed by the pure core."),
+    "demo": Lazy("workers.cli.demo", "Synthetic demo cases on simulated legal calendars."),
     "case": Lazy(
-        "workers.cli_case",
+        "workers.cli.case",
         "Cases through the gateway: start, event, show, timeline, list (advance on `up`).",
     ),
     "whatif": Lazy(
-        "workers.cli_whatif",
+        "workers.cli.whatif",
         "Run COHORT under each --regime; report duties, DKK and phase days, and the difference.",
         "whatif",
     ),
     "rollout": Lazy(
-        "workers.cli_rollout",
+        "workers.cli.rollout",
         "Roll a published rulebook version out to running cases: publish, preview, start, "
         "status, stop, resume.",
     ),
@@ -99,10 +99,6 @@ def _fast_path(argv: list[str]) -> bool:
 def main() -> None:
     if _fast_path(sys.argv[1:]):
         return
-    from workers.cli_app import app
+    from workers.cli.app import app
 
     app(prog_name="caseflow")
-
-
-if __name__ == "__main__":
-    main()

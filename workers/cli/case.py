@@ -3,7 +3,7 @@
 A thin client of the HTTP API (not of Temporal): it needs only the gateway's URL and a
 token, so operators use the same access rules as the caseworker systems. Output is a rich
 table for people, or the API's JSON with `--json` for scripts. Errors print the API's
-`error`/`field`/`reason` and exit with the code of `workers.cli_exit` for the HTTP status
+`error`/`field`/`reason` and exit with the code of `workers.cli.exit` for the HTTP status
 (3 refused, 4 not found, 5 unavailable).
 """
 
@@ -17,8 +17,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from workers import cli_exit
-from workers.cli_output import console as make_console
+from workers.cli import exit as cli_exit
+from workers.cli.output import console as make_console
 
 app = typer.Typer(
     help="Cases through the gateway: start, event, show, timeline, list (advance on `up`).",

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from workers.cli_output import console as make_console
+from workers.cli.output import console as make_console
 from workers.codec import keys_configured
 from workers.config import CaseflowConfig, ConfigError, load_config
 from workers.demo import DemoError, DemoResult, run_demo

@@ -18,8 +18,8 @@ from domain.case.model import CaseState
 from domain.case.scenario import load_scenario, run_scenario
 from domain.reports.fk1d import Fk1dRow, fk1d_report
 from domain.rulebook import Rulebook, RulebookError, load_rulebook
-from workers import cli_case
-from workers.cli_output import console as make_console
+from workers.cli import case as cli_case
+from workers.cli.output import console as make_console
 
 app = typer.Typer(help="Reports over many cases, computed by the pure core.", no_args_is_help=True)
 

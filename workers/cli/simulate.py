@@ -19,7 +19,7 @@ from domain.case.model import PhaseName, TimelineEntry
 from domain.case.scenario import Scenario, ScenarioResult, load_scenario, rules_for, run_scenario
 from domain.rulebook import Rulebook, RulebookError, citation_text, load_rulebook
 from domain.rulebook.errors import RuleNotInForce, UnknownMunicipality, UnknownTargetGroup
-from workers.cli_output import console as make_console
+from workers.cli.output import console as make_console
 
 OPENING_REFUSED = 3
 """Exit code when the law refuses to open the scenario's case (1: an event was refused,

@@ -29,7 +29,7 @@ from domain.rulebook.diff import diff_rulebooks
 from domain.rulebook.explain import ExplainRefused, parse_day, parse_fact, view_known_on
 from domain.rulebook.explain import explain as explain_rules
 from domain.rulebook.resolver import fmt_value
-from workers.cli_output import console as make_console
+from workers.cli.output import console as make_console
 from workers.rule_usage import UNREAD, rule_usage
 from workers.version_diff import diff_versions
 

@@ -1,0 +1,5 @@
+"""`python -m workers.cli`, as the tests run it: the same entry point as the `caseflow` script."""
+
+from workers.cli import main
+
+main()
