@@ -26,7 +26,7 @@ from domain.whatif.cohort import Cohort, Generator, Period
 from domain.whatif.regimes import resolve_regime
 from domain.whatif.run import tally_range, warm
 from domain.whatif.tally import Tally
-from workers.whatif_pool import run_cohort
+from workers.whatif.pool import run_cohort
 
 MUNICIPALITIES = [
     "aalborg", "broenderslev", "frederikshavn", "hjoerring", "jammerbugt", "laesoe",

@@ -13,7 +13,7 @@ from domain.whatif.regimes import RegimeError, reform_keys, resolve_regime
 from domain.whatif.report import build_report
 from domain.whatif.run import tally_range
 from domain.whatif.tally import Tally
-from workers.whatif_pool import load_cohort, run_cohort
+from workers.whatif.pool import load_cohort, run_cohort
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 THISTED = "thisted_sdp_standard_to_jaf.yaml"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from domain.whatif.cohort import parse_cohort
 from domain.whatif.report import build_report
-from workers.whatif_pool import run_cohort
+from workers.whatif.pool import run_cohort
 
 SHAPE = Path(__file__).parents[1] / "cohorts" / "bilag13_shape.yaml"
 SCALE = 10

@@ -15,7 +15,7 @@ from domain.whatif.report import build_report
 from domain.whatif.run import tally_range
 from domain.whatif.simulate import CaseRun, run_case
 from domain.whatif.tally import Tally
-from workers.whatif_pool import run_cohort
+from workers.whatif.pool import run_cohort
 
 # Every answer on its due date (lead 0, never late, never spread), certificates 10 days
 # after the request, nobody leaves early.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import workers.whatif_pool as pool
+import workers.whatif.pool as pool
 from domain.whatif.cohort import parse_cohort
 from domain.whatif.report import build_report
 

@@ -26,8 +26,8 @@ from domain.whatif.counts import parse_counts, price_counts
 from domain.whatif.regimes import RegimeError, reform_keys
 from domain.whatif.report import build_report
 from workers.drawing.png import svg_to_png
-from workers.whatif_pool import load_cohort, run_cohort
-from workers.whatif_render import charts, to_csv, to_html
+from workers.whatif.pool import load_cohort, run_cohort
+from workers.whatif.render import charts, to_csv, to_html
 
 __all__ = ["whatif"]
 
