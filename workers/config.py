@@ -104,6 +104,16 @@ class CaseflowConfig(BaseModel):
     replays its whole history first: keep every case a worker serves cached when a
     roll-out signals them all at once (one cached case is tens of KB)."""
 
+    batcher_rps: int = Field(default=1000, ge=1, le=1000)
+    """Operations per second the embedded dev server's batcher runs a batch job at
+    (`worker.batcherRPS`; Temporal 1.32 ignores a job's own rate). A roll-out is a batch
+    signal job, so this is its pace. At 10,000 cases on 2 cores a pace near what the worker
+    re-plans (about 60/s) finished sooner than 1000/s, which queues every case at once."""
+
+    batcher_concurrency: int = Field(default=5, ge=1, le=100)
+    """Signals the embedded dev server's batcher has in flight at once
+    (`worker.batcherConcurrency`, Temporal's default 5)."""
+
     worker_sticky_timeout: float | None = Field(default=None, gt=0)
     """Seconds a case's task waits for the worker that has it cached before any worker may
     take it (replaying its history). Unset: Temporal's 10 s for `caseflow worker`, where

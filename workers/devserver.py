@@ -45,11 +45,21 @@ TIME_SKIPPING_FLAGS: tuple[str, ...] = (
     'history.timerProcessorMaxTimeShift="10ms"',
 )
 
-# Roll-outs are batch signal jobs (workers/rollouts.py). The server caps every job at
-# `worker.batcherRPS` operations/s whatever the job asks; raise it so `--rps` is the
-# operator's choice. (One job per namespace at a time, the default, is kept: it is what
-# refuses a second roll-out at once, atomically.)
-BATCH_FLAGS: tuple[str, ...] = ("--dynamic-config-value", "worker.batcherRPS=1000")
+
+def batch_flags(config: CaseflowConfig) -> tuple[str, ...]:
+    """The batcher's pace: roll-outs are batch signal jobs (workers/rollouts.py).
+
+    The server paces every job at `worker.batcherRPS` operations/s whatever the job asks,
+    so the pace is the stack's setting (`batcher_rps`). One job per namespace at a time,
+    the default, is kept: it is what refuses a second roll-out at once, atomically.
+    """
+    return (
+        "--dynamic-config-value",
+        f"worker.batcherRPS={config.batcher_rps}",
+        "--dynamic-config-value",
+        f"worker.batcherConcurrency={config.batcher_concurrency}",
+    )
+
 
 # The server's SQLite file defaults to a rollback journal with a full sync: every
 # persistence write creates, syncs and deletes a journal file, which made opening a case
@@ -122,7 +132,7 @@ def dev_server_args(config: CaseflowConfig, binary: Path) -> list[str]:
         codec_endpoint(config),
         *dev_server_flags(),
         *TIME_SKIPPING_FLAGS,
-        *BATCH_FLAGS,
+        *batch_flags(config),
         *SQLITE_FLAGS,
     ]
 

@@ -64,8 +64,13 @@ EVENTS_FLOOR = 12
 RATIO_FLOOR = 0.5
 
 
-def _stack(data: Path, grpc: int, ui: int, gw: int, log: Any) -> subprocess.Popen[bytes]:
+def _stack(
+    data: Path, grpc: int, ui: int, gw: int, log: Any, *, pace: tuple[int, int] | None = None
+) -> subprocess.Popen[bytes]:
+    """`caseflow up` on free ports; `pace` = the batcher's (operations/s, concurrency)."""
     env = dict(os.environ, CASEFLOW_LOG_LEVEL="WARNING", CASEFLOW_LOG_FORMAT="json")
+    if pace is not None:
+        env["CASEFLOW_BATCHER_RPS"], env["CASEFLOW_BATCHER_CONCURRENCY"] = map(str, pace)
     return subprocess.Popen(
         [
             str(Path(sys.executable).parent / "caseflow"),
@@ -235,7 +240,7 @@ async def drained(temporal: Client, sample: list[str], signals: int) -> bool:
     return True
 
 
-async def bench(n: int, rounds: int, rps: int, tmp: Path) -> int:
+async def bench(n: int, rounds: int, rps: int, concurrency: int, tmp: Path) -> int:
     data = tmp / "data"
     data.mkdir()
     store = RulebookStore.in_data_dir(data)
@@ -248,7 +253,9 @@ async def bench(n: int, rounds: int, rps: int, tmp: Path) -> int:
     grpc, ui, gw = free_port(), free_port(), free_port()
     url = f"http://127.0.0.1:{gw}"
     log = (tmp / "stack.log").open("wb")
-    stack = _stack(data, grpc, ui, gw, log)
+    # The server paces batch jobs at its own setting, not the job's rate (README "Rate
+    # limit"), so the bench's --rps is the stack's.
+    stack = _stack(data, grpc, ui, gw, log, pace=(rps, concurrency))
     try:
         await wait_ready(url, stack)
         token = (data / "gateway-dev-token").read_text().strip()
@@ -360,7 +367,7 @@ async def bench(n: int, rounds: int, rps: int, tmp: Path) -> int:
         scale = 10_000 / n
         events_max = max(results["events"])
         print(
-            f"\nsummary over {rounds} rounds at --rps {rps}: "
+            f"\nsummary over {rounds} rounds at --rps {rps} --concurrency {concurrency}: "
             f"preview {statistics.median(results['preview']):.1f} s (worst {preview_worst:.1f}), "
             f"roll-out {statistics.median(results['rollout']):.1f} s "
             f"(best {best_rollout:.1f}, {n / best_rollout:.1f} cases/s), "
@@ -392,10 +399,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=2, help="roll-out / bare rounds")
-    parser.add_argument("--rps", type=int, default=1000, help="roll-out rate limit")
+    parser.add_argument(
+        "--rps", type=int, default=1000, help="roll-out pace: the stack's batcher operations/s"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=5, help="signals the batcher has in flight at once"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-rollout-") as tmp:
-        code = asyncio.run(bench(args.cases, args.rounds, args.rps, Path(tmp)))
+        code = asyncio.run(bench(args.cases, args.rounds, args.rps, args.concurrency, Path(tmp)))
     raise SystemExit(code)
 
 

@@ -42,12 +42,7 @@ SERVER_RPS = 3
 
 
 def _server(config: CaseflowConfig) -> DevServer:
-    # The batcher's rate is the server's setting (Server 1.32 ignores a job's own rate,
-    # measured): slowed down here so stop, resume and both kills land mid-way.
-    args = [
-        f"worker.batcherRPS={SERVER_RPS}" if a.startswith("worker.batcherRPS=") else a
-        for a in dev_server_args(config, resolve_temporal_bin(config))
-    ]
+    args = dev_server_args(config, resolve_temporal_bin(config))
     server = DevServer(args, config.data_dir / "temporal.log")
     server.start()
     return server
@@ -92,6 +87,9 @@ async def test_rollout_survives_kill_9_of_worker_and_server(tmp_path: Path) -> N
         grpc_port=free_port(),
         ui_port=free_port(),
         codec_key_file=data / "keys.json",
+        # The batcher's pace is the server's setting (Server 1.32 ignores a job's own
+        # rate, measured): slowed down so stop, resume and both kills land mid-way.
+        batcher_rps=SERVER_RPS,
     )
     queue = new_workflow_id("kill")
     store = RulebookStore.in_data_dir(data)

@@ -12,7 +12,7 @@ import pytest
 from temporalio.client import Client
 
 from tests.helpers import free_port
-from workers.config import CaseflowConfig, load_config
+from workers.config import CaseflowConfig, ConfigError, load_config
 from workers.devserver import (
     DevServer,
     StackError,
@@ -39,6 +39,22 @@ def test_dev_server_gets_db_ports_search_attributes_and_time_skipping(tmp_path: 
     assert "--search-attribute CaseMunicipality=Keyword" in joined
     assert "frontend.WorkflowTimeSkippingEnabled=true" in args
     assert 'history.timerProcessorMaxTimeShift="10ms"' in args
+    assert "worker.batcherRPS=1000" in args
+    assert "worker.batcherConcurrency=5" in args
+
+
+def test_the_batchers_pace_comes_from_the_settings(tmp_path: Path) -> None:
+    environ = {"CASEFLOW_BATCHER_RPS": "60", "CASEFLOW_BATCHER_CONCURRENCY": "10"}
+    config = load_config({"data_dir": tmp_path}, environ=environ)
+    args = dev_server_args(config, Path("/bin/temporal"))
+    assert "worker.batcherRPS=60" in args
+    assert "worker.batcherConcurrency=10" in args
+
+
+@pytest.mark.parametrize("name", ["CASEFLOW_BATCHER_RPS", "CASEFLOW_BATCHER_CONCURRENCY"])
+def test_a_batcher_that_would_never_run_is_refused(name: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_config(environ={name: "0"})
 
 
 async def test_the_server_database_is_written_through_a_wal(tmp_path: Path) -> None:
