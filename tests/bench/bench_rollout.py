@@ -14,6 +14,11 @@ moves a deadline in every one of those cases), then, arms interleaved and repeat
    client (`reload_rules` with the roll-out id just applied, which a case ignores), until
    every signal was accepted and the worker has handled them (sampled histories end in a
    completed workflow task) -- cases/s. The roll-out's rate over this one is the ratio.
+4. With `--direct`: the same re-plan without the batcher -- `reload_rules` with a fresh
+   roll-out id and the other version, sent to each case straight from a client like the
+   bare arm, until no case is left on the old slice. What a roll-out of our own that
+   signals at the bare arm's pace could reach (not built); the next round's roll-out
+   then moves the cases again.
 
 From a sample of cases per round: p95 per-case re-plan latency (the signal's event to the
 workflow task that completed the re-plan, from the case's history) and the history events
@@ -52,6 +57,7 @@ from tests.bench.bench_gateway import percentile, wait_ready
 from tests.helpers import free_port
 from tests.helpers.rulebooks import law_with_rt_weeks
 from workers.config import CaseflowConfig
+from workers.rollouts import RolloutScope, targets_query
 from workers.temporal_client import connect
 from workflows.case_models import CaseWorkflowInput, workflow_id_for
 from workflows.case_workflow import CaseWorkflow
@@ -240,7 +246,24 @@ async def drained(temporal: Client, sample: list[str], signals: int) -> bool:
     return True
 
 
-async def bench(n: int, rounds: int, rps: int, concurrency: int, tmp: Path) -> int:
+async def direct_replan(
+    temporal: Client, store: RulebookStore, ids: list[str], target: str, rollout_id: str
+) -> float:
+    """Seconds to re-plan every case on `target` by signals from this client (64 in flight)."""
+    left = targets_query(RolloutScope(municipalities=MUNICIPALITIES), store.version(target))
+    signal = ReloadRules(rollout_id=rollout_id, version=target)
+    t = time.perf_counter()
+    await _gather_limited(
+        [temporal.get_workflow_handle(w).signal(RELOAD_RULES_SIGNAL, signal) for w in ids], 64
+    )
+    while (await temporal.count_workflows(left)).count:  # noqa: ASYNC110 - polls the server
+        await asyncio.sleep(0.5)
+    return time.perf_counter() - t
+
+
+async def bench(
+    n: int, rounds: int, rps: int, concurrency: int, tmp: Path, direct: bool = False
+) -> int:
     data = tmp / "data"
     data.mkdir()
     store = RulebookStore.in_data_dir(data)
@@ -285,12 +308,14 @@ async def bench(n: int, rounds: int, rps: int, concurrency: int, tmp: Path) -> i
             "bare": [],
             "p95": [],
             "events": [],
+            "direct": [],
         }
         async with httpx.AsyncClient(
             base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600
         ) as http:
+            on = versions[0]
             for round_no in range(rounds):
-                target = versions[(round_no + 1) % 2]
+                target = versions[1] if on == versions[0] else versions[0]
                 # --- preview
                 t = time.perf_counter()
                 seen = await http.get(
@@ -326,6 +351,7 @@ async def bench(n: int, rounds: int, rps: int, concurrency: int, tmp: Path) -> i
                         raise SystemExit(f"roll-out ended {progress['state']}: {progress}")
                     await asyncio.sleep(0.5)
                 rollout_s = time.perf_counter() - t
+                on = target
                 signals += 1
                 added, latencies = [], []
                 for w in sample:
@@ -361,6 +387,18 @@ async def bench(n: int, rounds: int, rps: int, concurrency: int, tmp: Path) -> i
                 results["bare"].append(bare_s)
                 results["p95"].append(p95)
                 results["events"].append(max(added))
+                if direct:
+                    back = versions[1] if on == versions[0] else versions[0]
+                    direct_s = await direct_replan(
+                        temporal, store, ids, back, f"direct-{round_no}-{rollout_id}"
+                    )
+                    on = back
+                    signals += 1
+                    print(
+                        f"         direct re-plan {direct_s:6.1f} s ({n / direct_s:6.1f} cases/s)"
+                        f"  ratio x{bare_s / direct_s:.2f} of bare  {_load()}"
+                    )
+                    results["direct"].append(direct_s)
         best_rollout = min(results["rollout"])
         ratio = max(b / r for b, r in zip(results["bare"], results["rollout"], strict=True))
         preview_worst = max(results["preview"])
@@ -374,6 +412,9 @@ async def bench(n: int, rounds: int, rps: int, concurrency: int, tmp: Path) -> i
             f"p95 re-plan {max(results['p95']) * 1000:.0f} ms, events/case <= {events_max}, "
             f"best ratio x{ratio:.2f} of bare fan-out"
         )
+        if results["direct"]:
+            best = max(b / d for b, d in zip(results["bare"], results["direct"], strict=True))
+            print(f"direct re-plan (no batcher): best ratio x{best:.2f} of bare fan-out")
         minutes = best_rollout * scale / 60
         floors = {
             f"10,000 cases < 10 min (at this rate: {minutes:.1f} min)": minutes < 10,
@@ -405,9 +446,14 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=int, default=5, help="signals the batcher has in flight at once"
     )
+    parser.add_argument(
+        "--direct", action="store_true", help="also re-plan by signals from a client (no batcher)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-rollout-") as tmp:
-        code = asyncio.run(bench(args.cases, args.rounds, args.rps, args.concurrency, Path(tmp)))
+        code = asyncio.run(
+            bench(args.cases, args.rounds, args.rps, args.concurrency, Path(tmp), args.direct)
+        )
     raise SystemExit(code)
 
 
