@@ -108,7 +108,7 @@ class CaseflowConfig(BaseModel):
     """Operations per second the embedded dev server's batcher runs a batch job at
     (`worker.batcherRPS`; Temporal 1.32 ignores a job's own rate). A roll-out is a batch
     signal job, so this is its pace. At 10,000 cases on 2 cores a pace near what the worker
-    re-plans (about 60/s) finished sooner than 1000/s, which queues every case at once."""
+    re-plans (60-70/s) finished sooner than 1000/s, which queues every case at once."""
 
     batcher_concurrency: int = Field(default=5, ge=1, le=100)
     """Signals the embedded dev server's batcher has in flight at once

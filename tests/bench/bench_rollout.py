@@ -246,6 +246,17 @@ async def drained(temporal: Client, sample: list[str], signals: int) -> bool:
     return True
 
 
+async def signal_each(temporal: Client, ids: list[str], signal: ReloadRules) -> None:
+    """`signal` to every case straight from this client, 64 in flight (no batcher)."""
+    await _gather_limited(
+        [temporal.get_workflow_handle(w).signal(RELOAD_RULES_SIGNAL, signal) for w in ids], 64
+    )
+
+
+def other_version(versions: list[str], on: str) -> str:
+    return versions[1] if on == versions[0] else versions[0]
+
+
 async def direct_replan(
     temporal: Client, store: RulebookStore, ids: list[str], target: str, rollout_id: str
 ) -> float:
@@ -253,9 +264,7 @@ async def direct_replan(
     left = targets_query(RolloutScope(municipalities=MUNICIPALITIES), store.version(target))
     signal = ReloadRules(rollout_id=rollout_id, version=target)
     t = time.perf_counter()
-    await _gather_limited(
-        [temporal.get_workflow_handle(w).signal(RELOAD_RULES_SIGNAL, signal) for w in ids], 64
-    )
+    await signal_each(temporal, ids, signal)
     while (await temporal.count_workflows(left)).count:  # noqa: ASYNC110 - polls the server
         await asyncio.sleep(0.5)
     return time.perf_counter() - t
@@ -315,7 +324,7 @@ async def bench(
         ) as http:
             on = versions[0]
             for round_no in range(rounds):
-                target = versions[1] if on == versions[0] else versions[0]
+                target = other_version(versions, on)
                 # --- preview
                 t = time.perf_counter()
                 seen = await http.get(
@@ -363,13 +372,7 @@ async def bench(
                 # --- bare fan-out: one ignored signal to each of the same workflows
                 duplicate = ReloadRules(rollout_id=rollout_id, version=target)
                 t = time.perf_counter()
-                await _gather_limited(
-                    [
-                        temporal.get_workflow_handle(w).signal(RELOAD_RULES_SIGNAL, duplicate)
-                        for w in ids
-                    ],
-                    64,
-                )
+                await signal_each(temporal, ids, duplicate)
                 signals += 1
                 while not await drained(temporal, sample, signals):  # noqa: ASYNC110 - polls the server
                     await asyncio.sleep(0.2)
@@ -388,7 +391,7 @@ async def bench(
                 results["p95"].append(p95)
                 results["events"].append(max(added))
                 if direct:
-                    back = versions[1] if on == versions[0] else versions[0]
+                    back = other_version(versions, on)
                     direct_s = await direct_replan(
                         temporal, store, ids, back, f"direct-{round_no}-{rollout_id}"
                     )
